@@ -1,0 +1,60 @@
+"""tunelab: hyperparameter tuning, AutoML and experiment tracking in one local-first tool.
+
+Example:
+    >>> import tunelab
+    >>> study = tunelab.create_study(storage=":memory:", seed=0)
+    >>> study.optimize(lambda trial: (trial.suggest_float("x", -2, 2) - 1) ** 2, n_trials=30)
+    >>> round(study.best_params["x"], 0)
+    1.0
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from tunelab.exceptions import TrialPruned
+from tunelab.space import Categorical, Float, Int
+from tunelab.storage.base import get_storage
+from tunelab.study import (
+    RetryFailedTrialCallback,
+    Study,
+    create_study,
+    delete_study,
+    list_studies,
+    load_study,
+    tune,
+)
+from tunelab.trial import FrozenTrial, Trial, TrialState
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Categorical",
+    "Float",
+    "FrozenTrial",
+    "Int",
+    "RetryFailedTrialCallback",
+    "Study",
+    "Trial",
+    "TrialPruned",
+    "TrialState",
+    "create_study",
+    "delete_study",
+    "get_storage",
+    "list_studies",
+    "load_study",
+    "tune",
+]
+
+_LAZY = {
+    "samplers": "tunelab.samplers",
+    "pruners": "tunelab.pruners",
+    "storage": "tunelab.storage",
+    "exceptions": "tunelab.exceptions",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        return importlib.import_module(_LAZY[name])
+    raise AttributeError(f"module 'tunelab' has no attribute {name!r}")
