@@ -51,7 +51,7 @@ def main() -> None:
              f"{args.trials} / {args.optuna_sqlite_trials}"),
         ]
         print(f"Per-trial overhead, random sampler, {DIMS}-D space (ms per trial; lower is better)\n")
-        print(f"| store | trials (tunelab / optuna) | tunelab ms | optuna ms | optuna / tunelab |")
+        print("| store | trials (tunelab / optuna) | tunelab ms | optuna ms | optuna / tunelab |")
         print("|---|---|---|---|---|")
         for name, ours, theirs, counts in rows:
             a, b = ours(), theirs()

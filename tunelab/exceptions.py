@@ -69,7 +69,7 @@ class SpaceError(TunelabError, ValueError):
         >>> Float(5, 1)
         Traceback (most recent call last):
         ...
-        tunelab.exceptions.SpaceError: `low <= high` must hold, got (low=5, high=1).
+        tunelab.exceptions.SpaceError: `low <= high` must hold, got (low=5.0, high=1.0).
     """
 
 

@@ -15,7 +15,7 @@ Example:
     Categorical(choices=('a', 'b'))
     >>> space["depth"].from_unit(0.99)
     8
-    >>> round(space["lr"].from_unit(0.5), 6)
+    >>> round(space["lr"].from_unit(0.5), 5)
     0.00316
 """
 
@@ -215,7 +215,8 @@ class Float(Distribution):
             k = round((x - self.low) / self.step)
             return (k + 0.5) / (n + 1)
         if self.log:
-            return (math.log(x) - math.log(self.low)) / (math.log(self.high) - math.log(self.low))
+            span = math.log(self.high) - math.log(self.low)  # 0 when low, high are 1 ulp apart
+            return (math.log(x) - math.log(self.low)) / span if span > 0 else 0.5
         return (x - self.low) / (self.high - self.low)
 
     def from_unit(self, u: float) -> float:
@@ -236,7 +237,7 @@ class Float(Distribution):
         if self.single:
             return [self.low]
         if self.step is None:
-            return super().grid_values()
+            return Distribution.grid_values(self)  # zero-arg super() fails in slots dataclasses
         return [self.low + k * self.step for k in range(self._n_steps() + 1)]
 
     def to_json(self) -> dict[str, Any]:

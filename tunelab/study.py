@@ -269,8 +269,13 @@ class Study:
 
         Example:
             >>> import tunelab
+            >>> import warnings
             >>> study = tunelab.create_study(storage=":memory:")
-            >>> study.tell(study.ask(), float("nan")).state
+            >>> study.tell(study.ask(), 0.5).state
+            <TrialState.COMPLETE: 'COMPLETE'>
+            >>> with warnings.catch_warnings():
+            ...     warnings.simplefilter("ignore")
+            ...     study.tell(study.ask(), float("nan")).state
             <TrialState.FAIL: 'FAIL'>
         """
         trial_id, live = self._resolve(trial)

@@ -231,6 +231,20 @@ class Storage(ABC):
     def n_trials(self, study_id: int, states: Container[TrialState] | None = None) -> int:
         """Count the study's trials (optionally only some states)."""
 
+    # -- sealed hold-out sets ------------------------------------------------------------------
+    def record_holdout_look(self, look: dict[str, Any]) -> None:
+        """Append one look at a sealed hold-out set.
+
+        ``look`` is a JSON-serialisable dict with at least ``name`` (the sealed set's name),
+        ``data_fingerprint``, ``time`` (epoch seconds), ``model_fingerprint``, ``scoring``
+        and ``score``.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not record sealed-set looks yet.")
+
+    def holdout_looks(self, *, name: str | None = None, data_fingerprint: str | None = None) -> list[dict[str, Any]]:
+        """Return the recorded looks matching ``name`` or ``data_fingerprint`` (either), oldest first."""
+        raise NotImplementedError(f"{type(self).__name__} does not record sealed-set looks yet.")
+
     def fail_stale_trials(self, study_id: int) -> list[FrozenTrial]:
         """Mark FAIL every stale RUNNING trial of the study and return them as stored.
 

@@ -68,6 +68,7 @@ class InMemoryStorage(Storage):
         self._owners: dict[int, _Owner] = {}
         self._next_study = 1
         self._next_trial = 1
+        self._looks: list[dict[str, Any]] = []
 
     # -- studies ------------------------------------------------------------------------------
     def _study(self, study_id: int) -> _Study:
@@ -262,3 +263,14 @@ class InMemoryStorage(Storage):
             if states is None:
                 return len(ids)
             return sum(1 for t in ids if self._trials[t].state in states)
+
+    # -- sealed hold-out sets ------------------------------------------------------------------
+    def record_holdout_look(self, look: dict[str, Any]) -> None:
+        with self._lock:
+            self._looks.append(copy.deepcopy(look))
+
+    def holdout_looks(self, *, name: str | None = None, data_fingerprint: str | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            return [copy.deepcopy(look) for look in self._looks
+                    if (name is not None and look.get("name") == name)
+                    or (data_fingerprint is not None and look.get("data_fingerprint") == data_fingerprint)]
