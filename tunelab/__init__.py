@@ -47,6 +47,8 @@ __all__ = [
 ]
 
 _LAZY = {
+    "viz": "tunelab.viz",
+    "importance": "tunelab.importance",
     "samplers": "tunelab.samplers",
     "pruners": "tunelab.pruners",
     "storage": "tunelab.storage",

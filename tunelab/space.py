@@ -370,7 +370,7 @@ class Categorical(Distribution):
                 raise SpaceError(f"`choices` must be finite numbers, got {choice!r}.")
         keys = [_choice_key(c) for c in choices]
         if len(set(keys)) != len(keys):
-            dupes = sorted({repr(c) for c, k in zip(choices, keys) if keys.count(k) > 1})
+            dupes = sorted({repr(c) for c, k in zip(choices, keys, strict=True) if keys.count(k) > 1})
             raise SpaceError(f"`choices` must not repeat a value, got duplicates {', '.join(dupes)}.")
         object.__setattr__(self, "choices", choices)
 
