@@ -43,10 +43,22 @@ __all__ = [
     "get_storage",
     "list_studies",
     "load_study",
+    "repeat",
+    "seal",
+    "seed_everything",
     "tune",
 ]
 
+_LAZY_FUNCTIONS = {
+    "seed_everything": "tunelab.repro",
+    "repeat": "tunelab.repro",
+    "seal": "tunelab.holdout",
+}
+
 _LAZY = {
+    "sklearn": "tunelab.sklearn",
+    "holdout": "tunelab.holdout",
+    "repro": "tunelab.repro",
     "viz": "tunelab.viz",
     "importance": "tunelab.importance",
     "samplers": "tunelab.samplers",
@@ -59,4 +71,6 @@ _LAZY = {
 def __getattr__(name: str) -> object:
     if name in _LAZY:
         return importlib.import_module(_LAZY[name])
+    if name in _LAZY_FUNCTIONS:
+        return getattr(importlib.import_module(_LAZY_FUNCTIONS[name]), name)
     raise AttributeError(f"module 'tunelab' has no attribute {name!r}")

@@ -10,6 +10,8 @@ refines, so ``except ValueError`` keeps working for code written before tunelab:
     │   ├── StudyNotFoundError(KeyError)
     │   ├── ConflictingDistributionError(ValueError)
     │   └── TrialFinishedError(RuntimeError)
+    ├── SearchCVError(ValueError)         a search estimator's argument is invalid (before fitting)
+    ├── SealedSetError(RuntimeError)      a sealed test set used for training or looked at again
     ├── StorageError(RuntimeError)        the store cannot be opened or written
     │   └── StorageVersionError           the store was written by a newer tunelab
     └── GridExhaustedError(RuntimeError)  every grid point has been evaluated
@@ -28,6 +30,8 @@ __all__ = [
     "ConflictingDistributionError",
     "DuplicatedStudyError",
     "GridExhaustedError",
+    "SealedSetError",
+    "SearchCVError",
     "SpaceError",
     "StorageError",
     "StorageVersionError",
@@ -117,6 +121,24 @@ class TrialFinishedError(StudyError, RuntimeError):
 
     Example:
         >>> issubclass(TrialFinishedError, RuntimeError)
+        True
+    """
+
+
+class SearchCVError(TunelabError, ValueError):
+    """An argument of a tunelab search estimator is invalid (raised before any fitting).
+
+    Example:
+        >>> issubclass(SearchCVError, ValueError)
+        True
+    """
+
+
+class SealedSetError(TunelabError, RuntimeError):
+    """A sealed test set was used for training, or looked at again in strict mode.
+
+    Example:
+        >>> issubclass(SealedSetError, RuntimeError)
         True
     """
 

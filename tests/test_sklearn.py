@@ -1,0 +1,327 @@
+"""TuneSearchCV: parity with GridSearchCV, pruning, the estimator contract, early errors."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import pickle
+import warnings
+from typing import Any, ClassVar
+
+import numpy as np
+import pytest
+from scipy.stats import loguniform, randint
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.datasets import load_iris, make_classification
+from sklearn.dummy import DummyClassifier
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.exceptions import FitFailedWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import (
+    GridSearchCV,
+    GroupKFold,
+    StratifiedKFold,
+    cross_val_score,
+    cross_validate,
+    train_test_split,
+)
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import tunelab
+from tunelab.exceptions import SpaceError
+from tunelab.pruners import MedianPruner
+from tunelab.sklearn import SearchCVError, TuneSearchCV
+
+LECTURE_GRID = {"n_estimators": [50, 100, 200], "max_depth": [5, 10, 15, None], "min_samples_leaf": [1, 2, 5]}
+
+
+@pytest.fixture(scope="module")
+def lecture_data() -> tuple[Any, Any]:
+    X, y = make_classification(n_samples=1000, n_features=10, n_informative=5, n_redundant=2, random_state=42)
+    X_train, _, y_train, _ = train_test_split(X, y, test_size=0.2, stratify=y, random_state=42)
+    return X_train, y_train
+
+
+@pytest.fixture(scope="module")
+def iris() -> tuple[Any, Any]:
+    return load_iris(return_X_y=True)
+
+
+def _assert_same_results(ours: dict[str, Any], theirs: dict[str, Any]) -> None:
+    assert list(ours) == [*theirs, "state"]
+    for key, value in theirs.items():
+        if "time" in key:
+            assert np.shape(ours[key]) == np.shape(value)
+        elif key == "params":
+            assert ours[key] == value
+        else:
+            assert np.asarray(ours[key]).dtype == np.asarray(value).dtype, key
+            np.testing.assert_array_equal(np.asarray(ours[key]), np.asarray(value), err_msg=key)
+    assert set(ours["state"]) == {"COMPLETE"}
+
+
+def _compare_with_grid_search(X: Any, y: Any, grid: dict[str, list[Any]]) -> None:
+    cv = StratifiedKFold(n_splits=5, shuffle=True, random_state=42)
+    rf = RandomForestClassifier(random_state=42)
+    theirs = GridSearchCV(rf, grid, cv=cv, scoring="accuracy", return_train_score=True).fit(X, y)
+    ours = TuneSearchCV(rf, grid, sampler="grid", cv=cv, scoring="accuracy", return_train_score=True,
+                        random_state=42).fit(X, y)
+    _assert_same_results(ours.cv_results_, theirs.cv_results_)
+    assert ours.best_params_ == theirs.best_params_
+    assert ours.best_score_ == theirs.best_score_
+    assert ours.best_index_ == theirs.best_index_
+    assert ours.n_splits_ == theirs.n_splits_ == 5
+    np.testing.assert_array_equal(ours.predict(X[:50]), theirs.predict(X[:50]))
+
+
+def test_grid_parity_on_a_small_random_forest_grid(lecture_data: tuple[Any, Any]) -> None:
+    X, y = lecture_data
+    _compare_with_grid_search(X, y, {"n_estimators": [5, 10], "max_depth": [3, None], "min_samples_leaf": [1, 5]})
+
+
+@pytest.mark.slow
+def test_grid_parity_on_the_lecture_random_forest_grid(lecture_data: tuple[Any, Any]) -> None:
+    X, y = lecture_data
+    _compare_with_grid_search(X, y, LECTURE_GRID)
+
+
+def test_multimetric_scoring_refits_on_the_named_metric(iris: tuple[Any, Any]) -> None:
+    X, y = iris
+    grid = {"max_depth": [1, 2, 3]}
+    kwargs: dict[str, Any] = {"scoring": ["accuracy", "f1_macro"], "refit": "f1_macro", "cv": 3}
+    ours = TuneSearchCV(DecisionTreeClassifier(random_state=0), grid, sampler="grid", **kwargs).fit(X, y)
+    theirs = GridSearchCV(DecisionTreeClassifier(random_state=0), grid, **kwargs).fit(X, y)
+    _assert_same_results(ours.cv_results_, theirs.cv_results_)
+    assert ours.multimetric_ is True
+    assert set(ours.scorer_) == {"accuracy", "f1_macro"}
+    assert ours.best_score_ == ours.cv_results_["mean_test_f1_macro"][ours.best_index_]
+    assert ours.score(X, y) == pytest.approx(theirs.score(X, y))
+
+
+def test_multimetric_with_refit_false_has_no_best_attributes(iris: tuple[Any, Any]) -> None:
+    X, y = iris
+    search = TuneSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": [1, 2]}, sampler="grid", cv=3,
+                          scoring={"acc": "accuracy", "bal": "balanced_accuracy"}, refit=False).fit(X, y)
+    assert "rank_test_bal" in search.cv_results_
+    assert not hasattr(search, "best_estimator_") and not hasattr(search, "best_index_")
+    with pytest.raises(AttributeError, match="predict"):
+        search.predict(X)
+
+
+def test_callable_refit_picks_the_index_it_returns(iris: tuple[Any, Any]) -> None:
+    X, y = iris
+    search = TuneSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": [1, 2, 3]}, sampler="grid", cv=3,
+                          refit=lambda results: 0).fit(X, y)
+    assert search.best_index_ == 0 and search.best_params_ == {"max_depth": 1}
+    assert not hasattr(search, "best_score_")
+
+
+def test_pruned_candidates_are_marked_with_nan_folds_and_the_worst_rank(iris: tuple[Any, Any]) -> None:
+    X, y = iris
+    space = {"max_depth": [4, 5, 1, 6]}
+    search = TuneSearchCV(DecisionTreeClassifier(random_state=0), space, sampler="grid", cv=5,
+                          pruner=MedianPruner(n_startup_trials=2)).fit(X, y)
+    res = search.cv_results_
+    assert list(res["state"]) == ["COMPLETE", "COMPLETE", "PRUNED", "COMPLETE"]
+    assert math.isfinite(res["split0_test_score"][2])
+    assert all(math.isnan(res[f"split{k}_test_score"][2]) for k in range(1, 5))
+    assert res["mean_test_score"][2] == res["split0_test_score"][2]  # mean over the fitted fold
+    assert res["rank_test_score"][2] == 4 and search.best_index_ != 2
+    assert math.isfinite(res["mean_fit_time"][2])
+    trials = search.study_.trials
+    assert [t.state.value for t in trials] == list(res["state"])
+    assert trials[2].intermediate_values == {0: pytest.approx(res["split0_test_score"][2])}
+    assert trials[0].intermediate_values[4] == pytest.approx(trials[0].value)
+
+
+def test_pruning_fits_fewer_folds_on_a_larger_search(lecture_data: tuple[Any, Any]) -> None:
+    X, y = lecture_data
+    space = {"max_depth": tunelab.Int(1, 12), "min_samples_leaf": tunelab.Int(1, 40)}
+    search = TuneSearchCV(DecisionTreeClassifier(random_state=0), space, sampler="random", n_trials=20, cv=5,
+                          pruner="median", random_state=0).fit(X, y)
+    folds = sum(np.isfinite(search.cv_results_[f"split{k}_test_score"]).sum() for k in range(5))
+    assert "PRUNED" in set(search.cv_results_["state"])
+    assert folds < 20 * 5
+    assert search.cv_results_["state"][search.best_index_] == "COMPLETE"
+
+
+def test_pipeline_names_and_estimator_choices(iris: tuple[Any, Any]) -> None:
+    X, y = iris
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", LogisticRegression())])
+    space = {"scale": ["passthrough", StandardScaler()], "clf": [LogisticRegression(max_iter=2000), KNeighborsClassifier(1)]}
+    search = TuneSearchCV(pipe, space, sampler="grid", cv=3).fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    assert isinstance(search.best_params_["clf"], (LogisticRegression, KNeighborsClassifier))
+    assert all(isinstance(p["clf"], BaseEstimator) for p in search.cv_results_["params"])
+    stored = search.study_.trials[0].params["clf"]
+    assert isinstance(stored, str) and "LogisticRegression" in stored
+
+
+def test_scipy_distributions_and_random_state_are_reproducible(iris: tuple[Any, Any]) -> None:
+    X, y = iris
+    pipe = make_pipeline(StandardScaler(), LogisticRegression())
+    space = {"logisticregression__C": loguniform(1e-3, 1e2), "logisticregression__max_iter": randint(50, 200)}
+    runs = [TuneSearchCV(pipe, space, sampler="random", n_trials=4, cv=3, random_state=7).fit(X, y)
+            for _ in range(2)]
+    assert runs[0].cv_results_["params"] == runs[1].cv_results_["params"]
+    assert all(1e-3 <= p["logisticregression__C"] <= 1e2 for p in runs[0].cv_results_["params"])
+
+
+def test_groups_go_to_the_splitter_and_fit_params_to_the_estimator(iris: tuple[Any, Any]) -> None:
+    X, y = iris
+    groups = np.arange(len(y)) % 5
+    search = TuneSearchCV(LogisticRegression(max_iter=500), {"C": [1.0]}, sampler="grid", cv=GroupKFold(5))
+    search.fit(X, y, groups=groups)
+    with pytest.raises(SearchCVError, match="groups"):
+        clone(search).fit(X, y)
+    weights = np.where(y == 0, 100.0, 0.01)
+    plain = TuneSearchCV(LogisticRegression(max_iter=500), {"C": [0.01]}, sampler="grid", cv=3).fit(X, y)
+    weighted = TuneSearchCV(LogisticRegression(max_iter=500), {"C": [0.01]}, sampler="grid", cv=3)
+    weighted.fit(X, y, sample_weight=weights)
+    assert weighted.best_score_ != plain.best_score_
+
+
+def test_clone_params_pickle_and_use_inside_sklearn(iris: tuple[Any, Any]) -> None:
+    X, y = iris
+    search = TuneSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": [1, 3]}, sampler="grid", cv=3)
+    assert clone(search).get_params()["param_space"] == {"max_depth": [1, 3]}
+    assert search.set_params(n_trials=7, estimator__max_depth=2).n_trials == 7
+    search.fit(X, y)
+    restored = pickle.loads(pickle.dumps(search))
+    np.testing.assert_array_equal(restored.predict(X), search.predict(X))
+    assert restored.best_params_ == search.best_params_ and not hasattr(restored, "study_")
+    scores = cross_val_score(clone(search), X, y, cv=3)
+    assert scores.shape == (3,) and scores.min() > 0.8
+    out = cross_validate(clone(search), X, y, cv=3, return_estimator=True)
+    assert all(hasattr(e, "study_") for e in out["estimator"])
+    pipe = make_pipeline(StandardScaler(), clone(search)).fit(X, y)
+    assert pipe.score(X, y) > 0.9
+
+
+class _CountingClassifier(ClassifierMixin, BaseEstimator):
+    """Counts fits, to prove that bad inputs fail before any fitting."""
+
+    fits: ClassVar[int] = 0
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        self.alpha = alpha
+
+    def fit(self, X: Any, y: Any) -> _CountingClassifier:
+        type(self).fits += 1
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X: Any) -> Any:
+        return np.full(len(X), self.classes_[0])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"param_space": {"alpah": [1.0]}}, SpaceError, r"'alpah'.*Did you mean 'alpha'"),
+        ({"param_space": {}}, SpaceError, "at least one parameter"),
+        ({"param_space": {"alpha": []}}, SpaceError, "at least one value"),
+        ({"param_space": [{"alpha": [1.0]}]}, SpaceError, "list of dicts"),
+        ({"scoring": "acuracy"}, SearchCVError, r"scorer name.*'acuracy'.*Did you mean 'accuracy'"),
+        ({"scoring": ["accuracy", "f1"], "refit": True}, SearchCVError, "`refit` must be one of"),
+        ({"cv": 10}, SearchCVError, "smallest class in y has only 4 members"),
+        ({"cv": 1}, SearchCVError, "`cv` must be an int >= 2"),
+        ({"n_trials": 0}, SearchCVError, "`n_trials` must be an int >= 1"),
+        ({"timeout": -1}, SearchCVError, "`timeout` must be"),
+        ({"sampler": "grid", "param_space": {"alpha": tunelab.Float(0, 1)}}, SpaceError, "no finite grid"),
+        ({"sampler": "annealing"}, ValueError, "`sampler` must be one of"),
+        ({"pruner": "hyper"}, ValueError, "`pruner` must be"),
+        ({"storage": object()}, SearchCVError, "`storage` must be None"),
+    ],
+)
+def test_bad_inputs_fail_before_any_fit(kwargs: dict[str, Any], error: type[Exception], message: str) -> None:
+    X = np.arange(40.0).reshape(20, 2)
+    y = np.array([0] * 16 + [1] * 4)
+    options: dict[str, Any] = {"param_space": {"alpha": [1.0, 2.0]}, "sampler": "random", "n_trials": 2, "cv": 2}
+    options.update(kwargs)
+    _CountingClassifier.fits = 0
+    with pytest.raises(error, match=message):
+        TuneSearchCV(_CountingClassifier(), **options).fit(X, y)
+    assert _CountingClassifier.fits == 0
+
+
+class _FailingClassifier(DummyClassifier):
+    def __init__(self, strategy: str = "prior", fail: bool = False) -> None:
+        super().__init__(strategy=strategy)
+        self.fail = fail
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> _FailingClassifier:
+        if self.fail:
+            raise RuntimeError("boom")
+        return super().fit(X, y, sample_weight)
+
+
+def test_failed_fits_get_error_score_and_fail_state(iris: tuple[Any, Any]) -> None:
+    X, y = iris
+    search = TuneSearchCV(_FailingClassifier(), {"fail": [False, True]}, sampler="grid", cv=3)
+    with pytest.warns(FitFailedWarning, match="3 of the 6 fits failed"):
+        search.fit(X, y)
+    assert list(search.cv_results_["state"]) == ["COMPLETE", "FAIL"]
+    assert math.isnan(search.cv_results_["mean_test_score"][1]) and search.best_index_ == 0
+    assert search.cv_results_["rank_test_score"].tolist() == [1, 2]
+    with pytest.raises(RuntimeError, match="boom"):
+        TuneSearchCV(_FailingClassifier(), {"fail": [True]}, sampler="grid", cv=3, error_score="raise").fit(X, y)
+    with pytest.raises(RuntimeError, match="boom"):
+        TuneSearchCV(_FailingClassifier(), {"fail": [True]}, sampler="grid", cv=3).fit(X, y)
+
+
+def test_study_is_kept_and_names_do_not_collide(iris: tuple[Any, Any]) -> None:
+    X, y = iris
+    search = TuneSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": [1, 2]}, sampler="grid", cv=3,
+                          study_name="trees").fit(X, y)
+    assert search.study_.name == "trees" and search.study_.direction == "maximize"
+    assert search.study_.best_value == pytest.approx(search.best_score_)
+    assert search.study_.user_attrs["n_splits"] == 3
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tunelab.storage.sql") is None, reason="SQL storage not written yet")
+def test_study_in_a_sqlite_store_survives_pickling(iris: tuple[Any, Any], tmp_path: Any) -> None:
+    X, y = iris
+    url = f"sqlite:///{tmp_path / 'search.db'}"
+    search = TuneSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": [1, 2]}, sampler="grid", cv=3,
+                          storage=url, study_name="trees").fit(X, y)
+    again = clone(search).fit(X, y)
+    assert again.study_.name == "trees-2"
+    restored = pickle.loads(pickle.dumps(search))
+    assert len(restored.study_.trials) == 2
+
+
+def test_timeout_stops_starting_candidates(iris: tuple[Any, Any]) -> None:
+    X, y = iris
+    search = TuneSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": tunelab.Int(1, 10)},
+                          sampler="random", n_trials=10_000, timeout=0.3, cv=3, random_state=0).fit(X, y)
+    assert 1 <= len(search.cv_results_["params"]) < 10_000
+
+
+def test_parallel_folds_give_the_same_scores(iris: tuple[Any, Any]) -> None:
+    X, y = iris
+    kwargs: dict[str, Any] = {"sampler": "grid", "cv": 3}
+    one = TuneSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": [2, 3]}, n_jobs=1, **kwargs).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # joblib worker start-up noise
+        two = TuneSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": [2, 3]}, n_jobs=2,
+                           **kwargs).fit(X, y)
+    np.testing.assert_array_equal(one.cv_results_["mean_test_score"], two.cv_results_["mean_test_score"])
+
+
+_INAPPLICABLE = {
+    # none so far: kept so a failure after a scikit-learn upgrade gets a reason here, not a skip
+}
+
+
+@pytest.mark.slow
+@parametrize_with_checks(
+    [TuneSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, sampler="grid", cv=2)],
+    expected_failed_checks=lambda est: _INAPPLICABLE,
+)
+def test_sklearn_estimator_checks(estimator: Any, check: Any) -> None:
+    check(estimator)

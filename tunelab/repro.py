@@ -1,0 +1,206 @@
+"""Reproducibility: seed every random source at once, and report results over several seeds.
+
+:func:`seed_everything` seeds Python's ``random``, NumPy's legacy global state and, when it is
+installed, PyTorch on the CPU and every CUDA device, and switches PyTorch to deterministic
+kernels. It returns what it set and what it could not (torch missing, the running interpreter's
+hash seed). :func:`repeat` runs a function under several seeds and reports mean ± std with a
+95% Student-t interval, because one seed can be lucky.
+
+Example:
+    >>> import random
+    >>> report = seed_everything(7, deterministic=False)
+    >>> a = random.random(); _ = seed_everything(7, deterministic=False)
+    >>> a == random.random()
+    True
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import math
+import os
+import random
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["RepeatResult", "SeedReport", "repeat", "seed_everything"]
+
+_MAX_SEED = 2**32 - 1
+_CUBLAS = ":4096:8"
+
+
+@dataclass(frozen=True, slots=True)
+class SeedReport:
+    """What :func:`seed_everything` set, and what it could not set with the reason.
+
+    Example:
+        >>> r = SeedReport(seed=1, set=("random",), not_set={"torch": "not installed"})
+        >>> "random" in r.set
+        True
+    """
+
+    seed: int
+    set: tuple[str, ...]
+    not_set: dict[str, str] = field(default_factory=dict)
+
+
+def _check_seed(seed: Any) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= _MAX_SEED:
+        raise ValueError(f"`seed` must be an int in [0, 2**32 - 1], got {seed!r}.")
+    return int(seed)
+
+
+def _seed_python_and_numpy(seed: int, done: list[str], skipped: dict[str, str]) -> None:
+    import numpy as np
+
+    random.seed(seed)
+    done.append("random")
+    np.random.seed(seed)
+    done.append("numpy.random (legacy global state)")
+    wanted = str(seed)
+    os.environ["PYTHONHASHSEED"] = wanted
+    if sys.flags.hash_randomization:
+        skipped["PYTHONHASHSEED"] = (
+            f"set to {wanted} for child processes only; this interpreter's str/bytes hash seed is "
+            f"fixed at start-up (run `PYTHONHASHSEED={wanted} python ...` to fix it here too)"
+        )
+    else:
+        done.append("PYTHONHASHSEED (hash randomisation already off in this interpreter)")
+
+
+def _seed_torch(seed: int, deterministic: bool, done: list[str], skipped: dict[str, str]) -> None:
+    if importlib.util.find_spec("torch") is None:
+        skipped["torch"] = "not installed"
+        return
+    import torch
+
+    torch.manual_seed(seed)
+    done.append("torch (CPU)")
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+        done.append(f"torch.cuda (all {torch.cuda.device_count()} devices)")
+    else:
+        skipped["torch.cuda"] = "no CUDA device available"
+    if not deterministic:
+        return
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False
+    done.append("torch.backends.cudnn.deterministic=True, benchmark=False")
+    torch.use_deterministic_algorithms(True)
+    done.append("torch.use_deterministic_algorithms(True)")
+
+
+def seed_everything(seed: int, deterministic: bool = True) -> SeedReport:
+    """Seed Python, NumPy and (if installed) PyTorch; optionally force deterministic kernels.
+
+    Sets ``random.seed``, ``numpy.random.seed`` (the legacy global state that scikit-learn uses
+    when ``random_state=None``), ``PYTHONHASHSEED`` for child processes, ``torch.manual_seed``
+    and ``torch.cuda.manual_seed_all``. With ``deterministic=True`` it also sets
+    ``CUBLAS_WORKSPACE_CONFIG=:4096:8`` (needed by deterministic cuBLAS; it only takes effect
+    before CUDA starts), ``torch.backends.cudnn.deterministic=True``, ``benchmark=False`` and
+    ``torch.use_deterministic_algorithms(True)``, which makes non-deterministic PyTorch
+    operations raise instead of silently varying. torch is imported only if installed.
+
+    Args:
+        seed: An int in ``[0, 2**32 - 1]``.
+        deterministic: Also switch to deterministic kernels (slower on GPU); False only seeds.
+
+    Returns:
+        A :class:`SeedReport` of what was set and what was not, with reasons.
+
+    Example:
+        >>> import numpy as np
+        >>> _ = seed_everything(3, deterministic=False); a = np.random.rand()
+        >>> _ = seed_everything(3, deterministic=False); a == np.random.rand()
+        True
+    """
+    seed = _check_seed(seed)
+    if not isinstance(deterministic, bool):
+        raise TypeError(f"`deterministic` must be True or False, got {deterministic!r}.")
+    done: list[str] = []
+    skipped: dict[str, str] = {}
+    _seed_python_and_numpy(seed, done, skipped)
+    if deterministic:
+        os.environ["CUBLAS_WORKSPACE_CONFIG"] = _CUBLAS
+        done.append(f"CUBLAS_WORKSPACE_CONFIG={_CUBLAS}")
+    _seed_torch(seed, deterministic, done, skipped)
+    return SeedReport(seed=seed, set=tuple(done), not_set=skipped)
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatResult:
+    """Per-seed values of :func:`repeat` with mean, sample std (ddof=1) and a 95% t interval.
+
+    Example:
+        >>> r = RepeatResult(seeds=(1, 2), values=(0.5, 0.7), mean=0.6, std=0.1414, ci95=(0.0, 1.0))
+        >>> r.mean
+        0.6
+    """
+
+    seeds: tuple[int, ...]
+    values: tuple[float, ...]
+    mean: float
+    std: float
+    ci95: tuple[float, float]
+
+    def __str__(self) -> str:
+        return (f"{self.mean:.4f} ± {self.std:.4f} (95% CI {self.ci95[0]:.4f} – {self.ci95[1]:.4f}, "
+                f"{len(self.seeds)} seeds)")
+
+
+def _call(fn: Callable[..., Any], seed: int) -> float:
+    try:
+        takes_seed = bool(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):  # builtins without a signature
+        takes_seed = True
+    value = fn(seed) if takes_seed else fn()
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"`fn` must return a number, got {value!r} for seed {seed}.") from None
+    if not math.isfinite(number):
+        raise ValueError(f"`fn` returned {number!r} for seed {seed}; only finite values can be averaged.")
+    return number
+
+
+def repeat(
+    fn: Callable[..., float],
+    seeds: Sequence[int] = (42, 123, 456, 789, 1024),
+    deterministic: bool = True,
+) -> RepeatResult:
+    """Run ``fn`` once per seed, each run under :func:`seed_everything`, and summarise.
+
+    Args:
+        fn: ``fn(seed) -> float`` (or ``fn() -> float``); pass the seed on to models that take a
+            ``random_state``.
+        seeds: Distinct ints; at least two for a standard deviation.
+        deterministic: Passed to :func:`seed_everything`.
+
+    Returns:
+        A :class:`RepeatResult` with ``mean``, ``std`` (ddof=1) and ``ci95`` =
+        ``mean ± t_{0.975, n-1} · std / sqrt(n)``.
+
+    Example:
+        >>> import random
+        >>> result = repeat(lambda seed: random.random(), seeds=(1, 2, 3), deterministic=False)
+        >>> result.values == repeat(lambda s: random.random(), seeds=(1, 2, 3), deterministic=False).values
+        True
+    """
+    from tunelab._stats import mean_std_ci
+
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence) or not seeds:
+        raise ValueError(f"`seeds` must be a non-empty sequence of ints, got {seeds!r}.")
+    checked = tuple(_check_seed(s) for s in seeds)
+    if len(set(checked)) != len(checked):
+        raise ValueError(f"`seeds` must be distinct, got {list(seeds)!r}.")
+    if not callable(fn):
+        raise TypeError(f"`fn` must be callable as fn(seed), got {fn!r}.")
+    values = []
+    for seed in checked:
+        seed_everything(seed, deterministic=deterministic)
+        values.append(_call(fn, seed))
+    mean, std, ci = mean_std_ci(values)
+    return RepeatResult(seeds=checked, values=tuple(values), mean=mean, std=std, ci95=ci)
