@@ -1,0 +1,358 @@
+"""Gaussian-process Bayesian optimisation: the adapter from a study's history to :mod:`._gp`.
+
+The maths is in :mod:`tunelab.samplers._gp` (kernel, GP fit) and
+:mod:`tunelab.samplers._gp_acqf` (acquisitions, optimiser). The relative space is the part of the space that every COMPLETE trial shares (same name,
+same distribution). Each of its parameters becomes one column of the GP's input: continuous
+parameters (log scale and scipy.stats CDFs included) through their unit encoding, int and
+stepped parameters through the unit encoding of their *rounded* values with proposals snapped
+to the same grid, categorical parameters through a Hamming-distance kernel term. Parameters
+outside the relative space (conditional ones, new names) are drawn uniformly at random.
+
+Objective values are oriented so that the GP always maximises (``-value`` when minimising).
+Trials still RUNNING in other workers enter as pseudo-observations at the worst value seen
+(constant liar, with the fitted hyperparameters kept), so parallel proposals spread out; the
+posterior-mean lie (kriging believer) left near-duplicates in tests. Above ``max_history`` observations the
+GP is fitted on the best 30 % plus a random subset, which bounds the cost per trial.
+
+Example:
+    >>> import tunelab
+    >>> study = tunelab.create_study(storage=":memory:",
+    ...                              sampler=GPSampler(seed=0, n_startup_trials=3, n_candidates=64))
+    >>> study.optimize(lambda t: (t.suggest_float("x", -2, 2) - 1) ** 2, n_trials=6)
+    >>> len(study.trials)
+    6
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from tunelab.samplers.base import Sampler
+from tunelab.space import Categorical, Distribution, Float, Int
+
+if TYPE_CHECKING:
+    from tunelab.samplers._gp import Column, GaussianProcess
+    from tunelab.study import Study
+    from tunelab.trial import FrozenTrial
+
+__all__ = ["GPSampler", "Surrogate"]
+
+_ACQUISITIONS = ("logei", "ucb", "pi", "uncertainty")
+_MAX_GRID = 1024
+
+
+def _check_int(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"`{name}` must be an int >= {minimum}, got {value!r}.")
+    return int(value)
+
+
+@functools.cache
+def _blas_controller() -> Any:
+    try:
+        from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+    except ImportError:  # optional (comes with scikit-learn)
+        return None
+    return ThreadpoolController()
+
+
+def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
+    """Run with one BLAS thread: GP matrices are small and threads fighting over busy cores
+    made fitting ~8x slower in our measurements (2 shared cores)."""
+    controller = _blas_controller()
+    return contextlib.nullcontext() if controller is None else controller.limit(limits=1, user_api="blas")
+
+
+def _column(dist: Distribution) -> Column:
+    from tunelab.samplers._gp import Column
+
+    if isinstance(dist, Categorical):
+        return Column("categorical", n_choices=len(dist.choices))
+    if isinstance(dist, (Int, Float)) and (isinstance(dist, Int) or dist.step is not None):
+        n = (dist.high - dist.low) / (dist.step or 1) + 1
+        if n <= _MAX_GRID:
+            return Column("discrete", grid=tuple(sorted(dist.to_unit(v) for v in dist.grid_values())))
+    return Column("continuous")
+
+
+def _encode(dist: Distribution, value: Any) -> float:
+    return float(dist.index(value)) if isinstance(dist, Categorical) else dist.to_unit(value)
+
+
+def _decode(dist: Distribution, x: float) -> Any:
+    if isinstance(dist, Categorical):
+        return dist.choices[int(round(x))]
+    return dist.from_unit(float(x))
+
+
+class Surrogate:
+    """A fitted GP over a study's relative space, in the user's units, for plots and teaching.
+
+    ``predict`` returns the posterior mean and std of the objective (same sign and scale as
+    the values the objective returned); ``acquisition`` the sampler's acquisition values.
+
+    Example:
+        >>> import tunelab
+        >>> study = tunelab.create_study(storage=":memory:",
+        ...                              sampler=GPSampler(seed=0, n_startup_trials=2, n_candidates=32))
+        >>> study.optimize(lambda t: t.suggest_float("x", 0, 1) ** 2, n_trials=5)
+        >>> mean, std = study.sampler.surrogate(study).predict([{"x": 0.5}])
+        >>> mean.shape, bool(std[0] >= 0)
+        ((1,), True)
+    """
+
+    def __init__(
+        self,
+        gp: GaussianProcess,
+        space: dict[str, Distribution],
+        sign: float,
+        kind: str,
+        best: float,
+        beta: float,
+    ) -> None:
+        self.gp = gp
+        self.space = space
+        self._sign = sign
+        self._kind = kind
+        self._best = best
+        self._beta = beta
+
+    def _matrix(self, params_list: Sequence[dict[str, Any]]) -> np.ndarray:
+        rows = []
+        for params in params_list:
+            missing = [n for n in self.space if n not in params]
+            if missing:
+                raise ValueError(
+                    f"`params_list` entries must give every modelled parameter; "
+                    f"missing {missing} in {params!r}."
+                )
+            rows.append([_encode(d, params[n]) for n, d in self.space.items()])
+        return np.array(rows, dtype=float).reshape(len(rows), len(self.space))
+
+    def predict(self, params_list: Sequence[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+        """Posterior mean and standard deviation of the objective at each params dict.
+
+        Example:
+            >>> import tunelab
+            >>> study = tunelab.create_study(storage=":memory:",
+            ...     sampler=GPSampler(seed=1, n_startup_trials=2, n_candidates=32))
+            >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=4)
+            >>> len(study.sampler.surrogate(study).predict([{"x": 0.1}, {"x": 0.9}])[0])
+            2
+        """
+        mean, std = self.gp.predict(self._matrix(params_list))
+        return self._sign * mean, std
+
+    def acquisition(self, params_list: Sequence[dict[str, Any]]) -> np.ndarray:
+        """The sampler's acquisition at each params dict (larger is more promising).
+
+        Example:
+            >>> import tunelab
+            >>> study = tunelab.create_study(storage=":memory:",
+            ...     sampler=GPSampler(seed=1, n_startup_trials=2, n_candidates=32))
+            >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=4)
+            >>> study.sampler.surrogate(study).acquisition([{"x": 0.5}]).shape
+            (1,)
+        """
+        from tunelab.samplers._gp_acqf import gp_acquisition
+
+        fn = gp_acquisition(self.gp, self._kind, self._best, self._beta)  # type: ignore[arg-type]
+        return fn(self._matrix(params_list), False)[0]
+
+
+class GPSampler(Sampler):
+    """Bayesian optimisation with a Matérn-5/2 Gaussian process (numpy/scipy only).
+
+    Args:
+        acquisition: ``"logei"`` (log expected improvement, the default), ``"ucb"`` (upper
+            confidence bound with a growing β), ``"pi"`` (log probability of improvement) or
+            ``"uncertainty"`` (posterior std: learns the function instead of optimising it).
+        n_startup_trials: Trials drawn by scrambled Sobol / random sampling before the GP is
+            used (>= 1).
+        n_candidates: QMC candidates scored per proposal before local refinement (>= 1).
+        seed: Seed for reproducible proposals; None draws one from the OS.
+        deterministic_objective: Fix the GP's noise at 1e-6 (the objective has no noise).
+        max_history: Most observations the GP is fitted on (>= 10); beyond it a subset is used.
+
+    Example:
+        >>> GPSampler(acquisition="ucb", seed=0).describe()
+        "GPSampler(acquisition='ucb', seed=0)"
+    """
+
+    def __init__(
+        self,
+        acquisition: Literal["logei", "ucb", "pi", "uncertainty"] = "logei",
+        *,
+        n_startup_trials: int = 10,
+        n_candidates: int = 2048,
+        seed: int | None = None,
+        deterministic_objective: bool = False,
+        max_history: int = 300,
+    ) -> None:
+        super().__init__(seed)
+        if acquisition not in _ACQUISITIONS:
+            raise ValueError(
+                f"`acquisition` must be one of {', '.join(map(repr, _ACQUISITIONS))}, got {acquisition!r}."
+            )
+        self.acquisition: Literal["logei", "ucb", "pi", "uncertainty"] = acquisition
+        self.n_startup_trials = _check_int("n_startup_trials", n_startup_trials, 1)
+        self.n_candidates = _check_int("n_candidates", n_candidates, 1)
+        self.max_history = _check_int("max_history", max_history, 10)
+        if not isinstance(deterministic_objective, bool):
+            raise TypeError(f"`deterministic_objective` must be a bool, got {deterministic_objective!r}.")
+        self.deterministic_objective = deterministic_objective
+        self._theta: dict[tuple[Any, ...], np.ndarray] = {}
+        self._qmc_seed: int | None = None
+
+    def reseed(self, seed: int | None) -> None:
+        super().reseed(seed)
+        self._qmc_seed = None
+
+    def describe(self) -> str:
+        return f"GPSampler(acquisition={self.acquisition!r}, seed={self.seed})"
+
+    def infer_relative_space(self, study: Study, trial: FrozenTrial) -> dict[str, Distribution]:
+        """Parameters every COMPLETE trial has, with the same distribution (sorted by name).
+
+        Example:
+            >>> import tunelab
+            >>> study = tunelab.create_study(storage=":memory:", sampler=GPSampler(seed=0))
+            >>> study.sampler.infer_relative_space(study, None)
+            {}
+        """
+        from tunelab.trial import TrialState
+
+        space: dict[str, Distribution] | None = None
+        for t in study.get_trials((TrialState.COMPLETE,)):
+            if space is None:
+                space = dict(t.distributions)
+            else:
+                space = {n: d for n, d in space.items() if t.distributions.get(n) == d}
+        return {n: space[n] for n in sorted(space or {}) if not space[n].single}  # type: ignore[index]
+
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, space: dict[str, Distribution]
+    ) -> dict[str, Any]:
+        from tunelab.trial import TrialState
+
+        if not space:
+            return {}
+        complete = study.get_trials((TrialState.COMPLETE,))
+        if len(complete) < self.n_startup_trials:
+            return self._startup_point(trial.number, space)
+        with _one_blas_thread():
+            return self._propose(study, trial, space, complete)
+
+    def _propose(
+        self, study: Study, trial: FrozenTrial, space: dict[str, Distribution], complete: list[FrozenTrial]
+    ) -> dict[str, Any]:
+        from tunelab.samplers import _gp_acqf
+        from tunelab.trial import TrialState
+
+        model = self._fit(study, complete, space, self._rng, update_warm_start=True)
+        gp, columns, best, beta, X = model
+        running = [
+            t
+            for t in study.get_trials((TrialState.RUNNING,))
+            if t.number != trial.number and all(n in t.params for n in space)
+        ]
+        if running:
+            Xr = np.array([[_encode(d, t.params[n]) for n, d in space.items()] for t in running])
+            gp = gp.condition_on(Xr, np.full(len(Xr), float(np.min(gp.y)) * gp.y_scale + gp.y_mean))
+        centers = X[np.argsort(-gp.predict(X)[0])[:5]]
+        fn = _gp_acqf.gp_acquisition(gp, self.acquisition, best, beta)
+        x, _ = _gp_acqf.optimize_acquisition(
+            fn, columns, self._rng, n_candidates=self.n_candidates, centers=centers
+        )
+        return {n: _decode(d, x[k]) for k, (n, d) in enumerate(space.items())}
+
+    def _startup_point(self, number: int, space: dict[str, Distribution]) -> dict[str, Any]:
+        from scipy.stats import qmc
+
+        if self._qmc_seed is None:
+            self._qmc_seed = int(self._rng.integers(2**31))
+        n = 1 << max(int(math.ceil(math.log2(self.n_startup_trials + 1))), 1)
+        points = qmc.Sobol(len(space), scramble=True, seed=self._qmc_seed).random(n)
+        u = points[number % n]
+        return {name: dist.from_unit(u[k]) for k, (name, dist) in enumerate(space.items())}
+
+    def _fit(
+        self,
+        study: Study,
+        complete: list[FrozenTrial],
+        space: dict[str, Distribution],
+        rng: np.random.Generator,
+        update_warm_start: bool,
+    ) -> tuple[Any, ...]:
+        from tunelab.samplers import _gp, _gp_acqf
+
+        columns = [_column(d) for d in space.values()]
+        sign = 1.0 if study.direction == "maximize" else -1.0
+        X = np.array([[_encode(d, t.params[n]) for n, d in space.items()] for t in complete])
+        y = sign * np.array([float(t.value) for t in complete])  # type: ignore[arg-type]
+        keep = np.isfinite(y)
+        X, y = X[keep], y[keep]
+        idx = _gp.subset_indices(y, self.max_history, rng)
+        X, y = X[idx], y[idx]
+        key = tuple((n, repr(d)) for n, d in space.items())
+        warm = self._theta.get(key)
+        restarts = (2 if len(y) <= 100 else 1) if warm is None else (1 if len(y) <= 100 else 0)
+        # Long histories: refit the hyperparameters every 5th trial only (short run), reuse between.
+        maxiter = 200 if warm is None or len(y) <= 100 else (50 if len(complete) % 5 == 0 else 0)
+        gp = _gp.fit_gp(
+            X,
+            y,
+            columns,
+            deterministic=self.deterministic_objective,
+            warm_start=warm,
+            rng=rng,
+            n_restarts=restarts,
+            maxiter=maxiter,
+        )
+        if update_warm_start:
+            self._theta = {key: gp.theta}
+        beta = _gp_acqf.ucb_beta(len(space), len(y))
+        return gp, columns, float(np.max(y)), beta, X
+
+    def sample_independent(
+        self, study: Study, trial: FrozenTrial, name: str, distribution: Distribution
+    ) -> Any:
+        return distribution.from_unit(float(self._rng.random()))
+
+    def surrogate(self, study: Study) -> Surrogate:
+        """Fit the GP to the study's COMPLETE trials and return it in the user's units.
+
+        The sampler's own state (random stream, warm start) is left untouched.
+
+        Raises:
+            ValueError: Fewer than two COMPLETE trials share a parameter to model.
+
+        Example:
+            >>> import tunelab
+            >>> study = tunelab.create_study(storage=":memory:",
+            ...     sampler=GPSampler(seed=0, n_startup_trials=2, n_candidates=32))
+            >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+            >>> list(study.sampler.surrogate(study).space)
+            ['x']
+        """
+        from tunelab.trial import TrialState
+
+        complete = study.get_trials((TrialState.COMPLETE,))
+        space = self.infer_relative_space(study, None)  # type: ignore[arg-type]
+        if len(complete) < 2 or not space:
+            raise ValueError(
+                f"`study` must have at least 2 COMPLETE trials sharing a non-constant "
+                f"parameter to fit a surrogate, got {len(complete)} COMPLETE trials."
+            )
+        with _one_blas_thread():
+            gp, _, best, beta, _ = self._fit(
+                study, complete, space, np.random.default_rng(0), update_warm_start=False
+            )
+        sign = 1.0 if study.direction == "maximize" else -1.0
+        return Surrogate(gp, space, sign, self.acquisition, best, beta)
