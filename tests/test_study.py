@@ -308,3 +308,12 @@ def test_user_attrs_must_be_json() -> None:
         trial.set_user_attr("model", object())
     study.set_user_attr("dataset", "iris")
     assert study.user_attrs == {"dataset": "iris"}
+
+
+def test_progress_bar_shows_count_and_best_on_request(capsys: pytest.CaptureFixture[str]) -> None:
+    study = memory_study(name="bar", seed=0)
+    study.optimize(lambda t: t.suggest_int("n", 3, 3) * 1.5, n_trials=5, show_progress_bar=True)
+    err = capsys.readouterr().err
+    assert "bar" in err and "5/5" in err and "best 4.5" in err
+    study.optimize(lambda t: 1.0, n_trials=2)
+    assert capsys.readouterr().err == ""

@@ -256,10 +256,12 @@ class _Progress:
 
     def __enter__(self) -> _Progress:
         if self._show:
+            from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             self._bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), TextColumn("best {task.fields[best]}"), transient=False)
+                                 TimeElapsedColumn(), TextColumn("best {task.fields[best]}"), transient=False,
+                                 console=Console(stderr=True))
             self._bar.start()
             self._task = self._bar.add_task(self._study.name, total=self._n_trials, best="-")
         return self
