@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+SUDO   := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: demo test lint typecheck bench clean
 
@@ -15,6 +16,12 @@ demo: $(BIN)/python
 
 test: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@# The browser tests (tests/ui) drive Debian's chromium; in CI they must run, so install it.
+	@if [ "$$CI" = "true" ] && [ ! -x /usr/bin/chromium ]; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; \
+	fi
 	$(BIN)/ruff check tunelab tests benchmarks
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest

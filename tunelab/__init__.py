@@ -24,6 +24,8 @@ from tunelab.study import (
     load_study,
     tune,
 )
+from tunelab.track.api import alert, config, finish, init, log
+from tunelab.track.query import runs
 from tunelab.trial import FrozenTrial, Trial, TrialState
 
 __version__ = "0.1.0"
@@ -38,12 +40,18 @@ __all__ = [
     "Trial",
     "TrialPruned",
     "TrialState",
+    "alert",
+    "config",
     "create_study",
     "delete_study",
+    "finish",
     "get_storage",
+    "init",
     "list_studies",
     "load_study",
+    "log",
     "repeat",
+    "runs",
     "seal",
     "seed_everything",
     "tune",
@@ -56,6 +64,7 @@ _LAZY_FUNCTIONS = {
 }
 
 _LAZY = {
+    "dashboard": "tunelab.dashboard",
     "sklearn": "tunelab.sklearn",
     "holdout": "tunelab.holdout",
     "repro": "tunelab.repro",
@@ -64,6 +73,8 @@ _LAZY = {
     "samplers": "tunelab.samplers",
     "pruners": "tunelab.pruners",
     "storage": "tunelab.storage",
+    "track": "tunelab.track",
+    "settings": "tunelab.settings",
     "exceptions": "tunelab.exceptions",
 }
 

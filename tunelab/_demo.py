@@ -43,7 +43,7 @@ def _data(seed: int = 42) -> tuple[Any, Any, Any, Any]:
 
     X, y = make_classification(n_samples=1000, n_features=10, n_informative=5, n_redundant=2,
                                n_classes=2, random_state=seed)
-    return tuple(train_test_split(X, y, test_size=0.2, stratify=y, random_state=seed))  # type: ignore[return-value]
+    return tuple(train_test_split(X, y, test_size=0.2, stratify=y, random_state=seed))
 
 
 def _random_space() -> dict[str, Any]:

@@ -40,6 +40,18 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("name")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
     export.add_argument("--output", "-o", default=None, help="file to write (default: standard output)")
+
+    dash = commands.add_parser("dashboard", help="serve the web dashboard of a store (read-only by default)")
+    dash.add_argument("--storage", dest="dashboard_storage", default=None, help="store URL or SQLite path")
+    dash.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: this machine only)")
+    dash.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    dash.add_argument("--token", default=None,
+                      help="secret required by every request (generated when --host is not loopback)")
+    dash.add_argument("--allow-edits", action="store_true", help="allow editing run tags and notes")
+
+    from tunelab.track._cli import add_runs_parser
+
+    add_runs_parser(commands)
     return parser
 
 
@@ -52,12 +64,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.command is None or (args.command == "studies" and args.verb is None):
+    if args.command is None or (args.command in ("studies", "runs") and args.verb is None):
         parser.print_help()
         return 0 if args.command is None else 2
     try:
         if args.command == "demo":
             return _demo(args)
+        if args.command == "dashboard":
+            return _dashboard(args)
+        if args.command == "runs":
+            from tunelab.storage.base import get_storage
+            from tunelab.track._cli import run_command
+
+            return run_command(args, get_storage(args.storage))
         return _studies(args)
     except (TunelabError, ValueError, KeyError, TypeError, OSError, ImportError) as err:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
@@ -210,6 +229,47 @@ def _studies_export(storage: Any, study_id: int, fmt: str, output: str | None) -
     else:
         Path(output).write_text(text)
         print(f"wrote {len(records)} trials to {output}", file=sys.stderr)
+    return 0
+
+
+def _dashboard_token(host: str, token: str | None) -> str | None:
+    """The token the dashboard will require: as given, generated for a non-loopback host, else None.
+
+    Example:
+        >>> _dashboard_token("127.0.0.1", None) is None, len(_dashboard_token("0.0.0.0", None)) >= 32
+        (True, True)
+    """
+    import ipaddress
+    import secrets
+
+    if token is not None and len(token) < 8:
+        raise ValueError(f"`--token` must be at least 8 characters, got {len(token)}.")
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if token is None and not loopback:
+        return secrets.token_urlsafe(32)
+    return token
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    from tunelab._imports import require
+
+    uvicorn = require("uvicorn", extra="dashboard", feature="tunelab dashboard")
+    from tunelab.dashboard.app import create_app
+    from tunelab.storage.base import get_storage
+
+    if not 0 <= args.port <= 65535:
+        raise ValueError(f"`--port` must be in [0, 65535], got {args.port}.")
+    token = _dashboard_token(args.host, args.token)
+    app = create_app(get_storage(args.dashboard_storage or args.storage), token=token,
+                     allow_edits=args.allow_edits)
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    url = f"http://{shown}:{args.port}/" + (f"?token={token}" if token else "")
+    print(f"tunelab dashboard on {url}" + ("" if token is None else "  (every request needs this token)"),
+          flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 
 

@@ -14,6 +14,8 @@ refines, so ``except ValueError`` keeps working for code written before tunelab:
     ├── SealedSetError(RuntimeError)      a sealed test set used for training or looked at again
     ├── StorageError(RuntimeError)        the store cannot be opened or written
     │   └── StorageVersionError           the store was written by a newer tunelab
+    ├── TrackingError(ValueError)         a logged metric, step or config value is rejected
+    ├── RunNotFoundError(KeyError)        no tracked run with that id
     └── GridExhaustedError(RuntimeError)  every grid point has been evaluated
 
     TrialPruned(Exception)                raised by an objective to stop a trial early
@@ -30,6 +32,7 @@ __all__ = [
     "ConflictingDistributionError",
     "DuplicatedStudyError",
     "GridExhaustedError",
+    "RunNotFoundError",
     "SealedSetError",
     "SearchCVError",
     "SpaceError",
@@ -37,6 +40,7 @@ __all__ = [
     "StorageVersionError",
     "StudyError",
     "StudyNotFoundError",
+    "TrackingError",
     "TrialFinishedError",
     "TrialPruned",
     "TunelabError",
@@ -159,6 +163,27 @@ class StorageVersionError(StorageError):
         >>> issubclass(StorageVersionError, StorageError)
         True
     """
+
+
+class TrackingError(TunelabError, ValueError):
+    """A value given to the tracker (metric, step, config, artifact) is rejected; nothing else is lost.
+
+    Example:
+        >>> issubclass(TrackingError, ValueError)
+        True
+    """
+
+
+class RunNotFoundError(TunelabError, KeyError):
+    """No tracked run with the given id in this store.
+
+    Example:
+        >>> str(RunNotFoundError("no run 'abc'"))
+        "no run 'abc'"
+    """
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
 
 
 class GridExhaustedError(TunelabError, RuntimeError):

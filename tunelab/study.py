@@ -88,7 +88,10 @@ class Study:
         self.pruner = pruner
         self._stop_requested = threading.Event()
         self._ask_lock = threading.RLock()
+        self._sampler_desc: str | None = None  # last description recorded by _record_sampler
         self._heartbeat = Heartbeat(storage)
+        self._track = bool(storage.get_study_attrs(self._study_id, system=True).get("track", False))
+        self._runs: dict[int, Any] = {}
         self._fail_stale_trials()
 
     # -- identity -----------------------------------------------------------------------------
@@ -239,14 +242,31 @@ class Study:
             trial = Trial(self, trial_id, number, fixed_params=fixed)
             frozen = trial.freeze()
             self.sampler.before_trial(self, frozen)
+            self._record_sampler(number)
             relative_space = self.sampler.infer_relative_space(self, frozen)
             if relative_space:
                 relative = self.sampler.sample_relative(self, frozen, relative_space)
                 trial = Trial(self, trial_id, number, fixed_params=fixed, relative_params=relative,
                               relative_space=relative_space, datetime_start=trial.datetime_start)
+        if self._track:
+            from tunelab.track._study import start_trial_run
+
+            trial._run = self._runs[trial_id] = start_trial_run(self, trial_id, number)
         for name, distribution in distributions.items():
             trial.suggest(name, distribution)
         return trial
+
+    def _record_sampler(self, number: int) -> None:
+        """Store the sampler's description (``auto``'s current choice) when it changes."""
+        desc = self.sampler.describe()
+        if desc == self._sampler_desc:
+            return
+        history = list(self.system_attrs.get("sampler_history", []))
+        if not history or history[-1].get("sampler") != desc:
+            history.append({"trial": number, "sampler": desc})
+            self._storage.set_study_attr(self._study_id, "sampler", desc, system=True)
+            self._storage.set_study_attr(self._study_id, "sampler_history", history, system=True)
+        self._sampler_desc = desc
 
     def tell(
         self,
@@ -301,6 +321,11 @@ class Study:
         self._storage.finish_trial(trial_id, final, stored_value if final != TrialState.FAIL else None, error)
         self._heartbeat.unregister(trial_id)
         frozen = self._storage.get_trial(trial_id)
+        run = self._runs.pop(trial_id, None)
+        if run is not None:
+            from tunelab.track._study import finish_trial_run
+
+            finish_trial_run(run, frozen)
         self.sampler.after_trial(self, frozen, final, frozen.value)
         return frozen
 
@@ -349,6 +374,7 @@ class Study:
         callbacks: Iterable[Callback] = (),
         catch: type[BaseException] | tuple[type[BaseException], ...] = (),
         show_progress_bar: bool | None = None,
+        track: bool | None = None,
     ) -> None:
         """Run ``objective`` on new trials until ``n_trials``, ``timeout``, :meth:`stop` or grid end.
 
@@ -363,6 +389,8 @@ class Study:
             catch: Exception types that mark the trial FAIL and let the study go on; any
                 other exception also marks the trial FAIL, then stops the study and propagates.
             show_progress_bar: None shows it when stderr is a terminal.
+            track: Make every trial of this call a tracked run (see :func:`create_study`);
+                None keeps the study's setting.
 
         Example:
             >>> import tunelab
@@ -373,8 +401,13 @@ class Study:
         """
         from tunelab._optimize import run_optimize
 
-        run_optimize(self, objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs,
-                     callbacks=tuple(callbacks), catch=catch, show_progress_bar=show_progress_bar)
+        was_tracked = self._track
+        self._track = was_tracked if track is None else bool(track)
+        try:
+            run_optimize(self, objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs,
+                         callbacks=tuple(callbacks), catch=catch, show_progress_bar=show_progress_bar)
+        finally:
+            self._track = was_tracked
 
     def stop(self) -> None:
         """Ask :meth:`optimize` to start no new trial (running ones finish).
@@ -440,6 +473,7 @@ def create_study(
     direction: Direction = "minimize",
     load_if_exists: bool = False,
     seed: int | None = None,
+    track: bool = False,
 ) -> Study:
     """Create a study, stored by default in the persistent per-user SQLite store.
 
@@ -451,6 +485,13 @@ def create_study(
         direction: ``"minimize"`` or ``"maximize"``.
         load_if_exists: Continue the study if the name exists instead of raising.
         seed: Seed of the sampler for a reproducible sequence.
+        track: Make every trial a tracked run in the project named after the study: config =
+            its parameters, the intermediate values and final value as metrics, anything the
+            objective logs with ``trial.log({...})``. The run id is the trial's system
+            attribute ``"run_id"``.
+
+    The environment (Python, OS, packages, git commit of the working folder) is stored as the
+    study's system attribute ``"environment"``.
 
     Example:
         >>> import tunelab
@@ -474,9 +515,14 @@ def create_study(
             raise ValueError(
                 f"study {name!r} exists with direction {existing!r}, not {direction!r}."
             ) from None
-    study = Study(name, store, the_sampler, the_pruner)
-    store.set_study_attr(study._study_id, "sampler", the_sampler.describe(), system=True)
-    return study
+    from tunelab.track.env import capture_env
+
+    study_id = store.get_study_id(name)
+    store.set_study_attr(study_id, "sampler", the_sampler.describe(), system=True)
+    store.set_study_attr(study_id, "environment", capture_env(cached_git=True), system=True)
+    if track:
+        store.set_study_attr(study_id, "track", True, system=True)
+    return Study(name, store, the_sampler, the_pruner)
 
 
 def load_study(

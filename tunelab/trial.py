@@ -158,6 +158,7 @@ class Trial:
         self._study = study
         self._trial_id = trial_id
         self._number = number
+        self._run: Any = None  # the tracked run of a tracked study (set by Study.ask)
         self._fixed = dict(fixed_params or {})
         self._relative = dict(relative_params or {})
         self._relative_space = dict(relative_space or {})
@@ -319,6 +320,25 @@ class Trial:
             return
         self._study._storage.set_intermediate(self._trial_id, step, number)
         self._intermediate[step] = number
+
+    def log(self, metrics: dict[str, Any], step: int | None = None) -> None:
+        """Log metrics to this trial's run (tracked studies: ``create_study(..., track=True)``).
+
+        In a study that is not tracked nothing is stored and a warning says so once per trial.
+
+        Example:
+            >>> import tunelab
+            >>> trial = tunelab.create_study(storage=":memory:", track=True).ask()
+            >>> trial.log({"train_loss": 0.25})
+        """
+        if self._run is None:
+            if not getattr(self, "_log_warned", False):
+                self._log_warned = True
+                warnings.warn(
+                    f"trial {self._number}: trial.log() stores nothing because the study is not tracked; "
+                    "pass track=True to create_study() or optimize().", TunelabWarning, stacklevel=2)
+            return
+        self._run.log(metrics, step)
 
     def should_prune(self) -> bool:
         """Ask the study's pruner whether this trial should stop now.

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from tests.contracts.tracking_contract import TrackingContract
 from tunelab.exceptions import (
     ConflictingDistributionError,
     DuplicatedStudyError,
@@ -44,8 +45,12 @@ def _dead_pid() -> int:
     return proc.pid
 
 
-class StorageContract:
-    """Tests every Storage passes; they use the ``storage`` fixture (an empty store)."""
+class StorageContract(TrackingContract):
+    """Tests every Storage passes; they use the ``storage`` fixture (an empty store).
+
+    The tracking tests (runs, metrics, artifacts, alerts) come from
+    :class:`~tests.contracts.tracking_contract.TrackingContract`.
+    """
 
     # -- helpers ------------------------------------------------------------------------------
     @staticmethod

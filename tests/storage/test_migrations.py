@@ -250,3 +250,29 @@ def test_parallel_first_open_creates_the_schema_once(storage_url: str) -> None:
         proc.join(timeout=60)
     assert results == [0, 0, 0, 0]
     assert _revision(storage_url) == SCHEMA_HEAD
+
+
+def test_store_at_0002_is_upgraded_to_tracking_and_keeps_its_studies(storage_url: str) -> None:
+    from alembic import command
+
+    engine = _engine(storage_url)
+    with engine.begin() as conn:  # what tunelab wrote before tracking: schema 0002 with a study
+        command.upgrade(_migrate._config(conn), "0002")
+        conn.execute(meta.insert().values(id=1, schema_version="0002", created_with="0.1.0",
+                                          last_opened_with="0.1.0"))
+        conn.execute(text("INSERT INTO studies (name, direction, created, next_trial_number) "
+                          "VALUES ('kept', 'maximize', 0, 2)"))
+        conn.execute(text("INSERT INTO trials (study_id, number, state, value) VALUES (1, 0, 'COMPLETE', 0.5)"))
+        conn.execute(text("INSERT INTO trials (study_id, number, state, value) VALUES (1, 1, 'COMPLETE', 0.7)"))
+        assert "runs" not in _migrate.inspect_store(conn).tables
+    engine.dispose()
+    assert _revision(storage_url) == "0002"
+    store = SQLStorage(storage_url)
+    assert _revision(storage_url) == SCHEMA_HEAD == "0003"
+    sid = store.get_study_id("kept")
+    assert store.get_study_direction(sid) == "maximize"
+    assert [(t.number, t.value) for t in store.get_trials(sid)] == [(0, 0.5), (1, 0.7)]
+    rid = store.create_run("after-upgrade", name="r", config={"a": 1})
+    store.append_metrics(rid, [(0, 1.0, "loss", 0.25)])
+    assert store.get_metrics(rid)["loss"].values.tolist() == [0.25]
+    store.close()

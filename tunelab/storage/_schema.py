@@ -17,19 +17,27 @@ Layout (times are wall-clock epoch seconds, JSON columns are ``json.dumps(allow_
 * ``holdout_looks`` (revision 0002) — every look at a sealed hold-out set, as JSON, findable
   by the set's name or its data fingerprint.
 
-Runs, metrics and artifacts (experiment tracking) will be added by a later revision as tables
-of their own that reference ``trials.id``; nothing here needs to change for that.
+* ``runs`` (revision 0003) — tracked runs: ``run_id`` (12 hex digits) is the public id, ``id``
+  the compact key children use; config, tags, env and the metric summary are JSON columns.
+* ``metric_names`` — one integer id per metric key, shared by every run.
+* ``run_metrics`` — one row per (run, step, part), ``WITHOUT ROWID`` on SQLite: ``data``
+  packs the step's points as little-endian ``(uint32 key id, float64 value)`` pairs (NaN and
+  inf kept bit for bit); ``part`` numbers the rows of one step (another log call at the
+  same step, or another time). Measured on 10,000 steps x 5 metrics this takes 18 bytes per
+  point and writes 4x faster than one row per (run, key, step) without rowid (30 bytes per point).
+* ``run_artifacts``, ``run_alerts`` — rows of a run, oldest first.
 
 Example:
     >>> sorted(metadata.tables)[:3]
-    ['holdout_looks', 'meta', 'studies']
+    ['holdout_looks', 'meta', 'metric_names']
     >>> SCHEMA_HEAD
-    '0002'
+    '0003'
 """
 
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -37,6 +45,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -49,6 +58,11 @@ __all__ = [
     "holdout_looks",
     "meta",
     "metadata",
+    "metric_names",
+    "run_alerts",
+    "run_artifacts",
+    "run_metrics",
+    "runs",
     "studies",
     "study_attrs",
     "study_distributions",
@@ -59,7 +73,7 @@ __all__ = [
 ]
 
 #: The alembic revision this tunelab writes; a store at another known revision is upgraded.
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 
 _NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -153,4 +167,67 @@ holdout_looks = Table(
     Column("time", Float, nullable=True),
     Column("look_json", Text, nullable=False),
     sqlite_autoincrement=True,
+)
+
+runs = Table(
+    "runs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", String(32), nullable=False, unique=True),
+    Column("project", String(512), nullable=False),
+    Column("name", String(512), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("config_json", Text, nullable=False),
+    Column("tags_json", Text, nullable=False),
+    Column("notes", Text, nullable=False),
+    Column("group_name", String(512), nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("finished_at", Float, nullable=True),
+    Column("heartbeat_at", Float, nullable=True),
+    Column("owner", String(255), nullable=True),
+    Column("error", Text, nullable=True),
+    Column("env_json", Text, nullable=False),
+    Column("summary_json", Text, nullable=False),
+    Column("study_name", String(512), nullable=True),
+    Column("trial_number", Integer, nullable=True),
+    Index(None, "project", "created_at"),
+    Index(None, "state"),
+    sqlite_autoincrement=True,
+)
+
+metric_names = Table(
+    "metric_names", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(512), nullable=False, unique=True),
+)
+
+run_metrics = Table(
+    "run_metrics", metadata,
+    Column("run_pk", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("step", BigInteger, primary_key=True, autoincrement=False),
+    Column("part", Integer, primary_key=True, autoincrement=False),
+    Column("time", Float, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+run_artifacts = Table(
+    "run_artifacts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_pk", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(512), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("relpath", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+run_alerts = Table(
+    "run_alerts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_pk", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("title", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("level", String(8), nullable=False),
+    Column("time", Float, nullable=False),
 )

@@ -16,6 +16,14 @@ Contract, which every implementation follows and ``tests/contracts/storage_contr
   or whose heartbeat is older than ``grace_period`` seconds.
 * **Values.** Attributes are JSON; distributions are stored in their tagged JSON form; no
   pickles. Objects returned are fresh snapshots the caller may keep.
+* **Runs (experiment tracking).** A run has a 12-hex-digit id, a project and a state
+  (``running`` → ``finished`` | ``failed`` | ``crashed``). :meth:`Storage.append_metrics`
+  writes one batch of points ``(step, time, key, value)`` and the run's summary in one
+  transaction; NaN and ±inf are stored and returned as such. Metric series come back ordered
+  by step, points of one step in the order they were appended. A running run records its
+  owner (``host:pid``) and a heartbeat; :meth:`Storage.stale_run_ids` finds those whose
+  process is gone or whose heartbeat is older than ``grace_period``. Artifact files live
+  content-addressed under :meth:`Storage.artifact_root`; the store keeps their rows.
 
 Example:
     >>> store = get_storage(":memory:")
@@ -32,19 +40,30 @@ import datetime as _dt
 import os
 import socket
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tunelab.config import default_storage_url
+from tunelab.settings import default_storage_url
 from tunelab.space import Distribution
+from tunelab.storage.records import MetricSeries, RunRecord
 from tunelab.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
     from tunelab.study import Study
 
-__all__ = ["Storage", "StudySummary", "get_storage", "owner_id", "process_alive"]
+__all__ = [
+    "MetricSeries",
+    "RunRecord",
+    "Storage",
+    "StudySummary",
+    "get_storage",
+    "owner_id",
+    "process_alive",
+]
+
+MetricRow = tuple[int, float, str, float]
 
 FailedTrialCallback = Callable[["Study", FrozenTrial], None]
 
@@ -264,6 +283,140 @@ class Storage(ABC):
                 continue
             failed.append(self.get_trial(trial_id))
         return failed
+
+    # -- runs (experiment tracking) -----------------------------------------------------------
+    @abstractmethod
+    def create_run(
+        self,
+        project: str,
+        *,
+        name: str,
+        config: dict[str, Any],
+        tags: Sequence[str] = (),
+        notes: str = "",
+        group: str | None = None,
+        env: dict[str, Any] | None = None,
+        study_name: str | None = None,
+        trial_number: int | None = None,
+    ) -> str:
+        """Insert a ``running`` run owned by this process; return its new id."""
+
+    @abstractmethod
+    def get_run(self, run_id: str) -> RunRecord:
+        """Return one run; :class:`~tunelab.exceptions.RunNotFoundError` if unknown."""
+
+    @abstractmethod
+    def list_runs(
+        self,
+        project: str | None = None,
+        *,
+        states: Sequence[str] | None = None,
+        tags: Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        order_by: str = "created_at",
+        descending: bool = True,
+    ) -> list[RunRecord]:
+        """Runs of ``project`` (all if None) in ``states``, carrying every tag of ``tags``."""
+
+    @abstractmethod
+    def count_runs(
+        self, project: str | None = None, *, states: Sequence[str] | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> int:
+        """How many runs :meth:`list_runs` would return without a limit."""
+
+    @abstractmethod
+    def list_projects(self) -> list[tuple[str, int]]:
+        """Every project with its number of runs, by name."""
+
+    @abstractmethod
+    def update_run(
+        self,
+        run_id: str,
+        *,
+        state: str | None = None,
+        tags: Sequence[str] | None = None,
+        notes: str | None = None,
+        config: dict[str, Any] | None = None,
+        finished_at: float | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Change the given fields (None leaves a field as it is).
+
+        A final state drops the owner; ``state="running"`` (resuming) makes this process the owner.
+        """
+
+    @abstractmethod
+    def heartbeat_run(self, run_id: str) -> None:
+        """Record that a running run is still alive."""
+
+    @abstractmethod
+    def append_metrics(self, run_id: str, rows: Sequence[MetricRow]) -> None:
+        """Store points ``(step, time, key, value)`` and update the summary, in one transaction."""
+
+    @abstractmethod
+    def get_metrics(self, run_id: str, keys: Sequence[str] | None = None) -> dict[str, MetricSeries]:
+        """The run's metric series (only ``keys`` if given), each ordered by step."""
+
+    @abstractmethod
+    def metric_keys(self, run_id: str) -> list[str]:
+        """The metric keys the run has logged, sorted."""
+
+    @abstractmethod
+    def add_artifact(self, run_id: str, *, name: str, kind: str, sha256: str, size: int, relpath: str) -> None:
+        """Record an artifact file (already written under :meth:`artifact_root`)."""
+
+    @abstractmethod
+    def list_artifacts(self, run_id: str) -> list[dict[str, Any]]:
+        """Artifacts of the run, oldest first: name, kind, sha256, size, relpath, created_at."""
+
+    @abstractmethod
+    def add_alert(self, run_id: str, *, title: str, text: str, level: str, time: float) -> None:
+        """Record an alert (level ``info``, ``warn`` or ``error``)."""
+
+    @abstractmethod
+    def list_alerts(self, run_id: str) -> list[dict[str, Any]]:
+        """Alerts of the run, oldest first: title, text, level, time."""
+
+    @abstractmethod
+    def delete_run(self, run_id: str) -> None:
+        """Delete a run with its metrics, alerts and artifact rows (files stay: they may be shared)."""
+
+    @abstractmethod
+    def stale_run_ids(self) -> list[str]:
+        """Ids of running runs whose owner process is gone or whose heartbeat expired."""
+
+    def artifact_root(self) -> Path | None:
+        """The folder artifact files go to; None lets the caller pick (a temporary folder).
+
+        Example:
+            >>> get_storage(":memory:").artifact_root() is None
+            True
+        """
+        return None
+
+    def mark_stale_runs_crashed(self, project: str | None = None) -> list[str]:
+        """Mark ``crashed`` every stale running run (of ``project``, if given); return their ids.
+
+        Example:
+            >>> get_storage(":memory:").mark_stale_runs_crashed()
+            []
+        """
+        import time as _time
+
+        marked = []
+        for run_id in self.stale_run_ids():
+            try:
+                run = self.get_run(run_id)
+                if run.state != "running" or (project is not None and run.project != project):
+                    continue
+                self.update_run(run_id, state="crashed", finished_at=run.heartbeat_at or _time.time(),
+                                error="the process running this run died (no heartbeat); marked crashed")
+            except Exception:  # deleted or marked by another process meanwhile
+                continue
+            marked.append(run_id)
+        return marked
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections; the storage is not used afterwards."""

@@ -16,18 +16,30 @@ import copy
 import datetime as _dt
 import threading
 import time
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+import numpy as np
 
 from tunelab.exceptions import (
     ConflictingDistributionError,
     DuplicatedStudyError,
+    RunNotFoundError,
     StudyNotFoundError,
     TrialFinishedError,
 )
 from tunelab.space import Distribution
 from tunelab.storage.base import Storage, StudySummary, owner_id, process_alive
+from tunelab.storage.records import (
+    MetricSeries,
+    RunRecord,
+    check_alert_level,
+    check_order_by,
+    merge_summary,
+    new_run_id,
+    run_changes,
+)
 from tunelab.trial import FrozenTrial, TrialState
 
 __all__ = ["InMemoryStorage"]
@@ -69,6 +81,7 @@ class InMemoryStorage(Storage):
         self._next_study = 1
         self._next_trial = 1
         self._looks: list[dict[str, Any]] = []
+        self._runs: dict[str, _Run] = {}
 
     # -- studies ------------------------------------------------------------------------------
     def _study(self, study_id: int) -> _Study:
@@ -274,3 +287,169 @@ class InMemoryStorage(Storage):
             return [copy.deepcopy(look) for look in self._looks
                     if (name is not None and look.get("name") == name)
                     or (data_fingerprint is not None and look.get("data_fingerprint") == data_fingerprint)]
+
+    # -- runs (experiment tracking) ------------------------------------------------------------
+    def _run(self, run_id: str) -> _Run:
+        try:
+            return self._runs[run_id]
+        except KeyError:
+            raise RunNotFoundError(f"no run with id {run_id!r} in this store; `tunelab runs ls` lists them.") from None
+
+    def create_run(
+        self,
+        project: str,
+        *,
+        name: str,
+        config: dict[str, Any],
+        tags: Sequence[str] = (),
+        notes: str = "",
+        group: str | None = None,
+        env: dict[str, Any] | None = None,
+        study_name: str | None = None,
+        trial_number: int | None = None,
+    ) -> str:
+        now = time.time()
+        with self._lock:
+            run_id = new_run_id()
+            while run_id in self._runs:
+                run_id = new_run_id()
+            record = RunRecord(run_id, project, name, "running", copy.deepcopy(config), tuple(tags), notes, group,
+                               now, None, now, owner_id(), None, copy.deepcopy(env or {}), {}, study_name,
+                               trial_number)
+            self._runs[run_id] = _Run(record)
+            return run_id
+
+    def get_run(self, run_id: str) -> RunRecord:
+        with self._lock:
+            return _snapshot(self._run(run_id).record)
+
+    def _select_runs(self, project: str | None, states: Sequence[str] | None,
+                     tags: Sequence[str] | None) -> list[RunRecord]:
+        wanted = set(tags or ())
+        return [r.record for r in self._runs.values()
+                if (project is None or r.record.project == project)
+                and (states is None or r.record.state in states)
+                and wanted <= set(r.record.tags)]
+
+    def list_runs(
+        self,
+        project: str | None = None,
+        *,
+        states: Sequence[str] | None = None,
+        tags: Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        order_by: str = "created_at",
+        descending: bool = True,
+    ) -> list[RunRecord]:
+        check_order_by(order_by)
+        with self._lock:
+            found = self._select_runs(project, states, tags)
+            found.sort(key=lambda r: (getattr(r, order_by) is None, getattr(r, order_by) or 0, r.run_id),
+                       reverse=descending)
+            end = None if limit is None else offset + limit
+            return [_snapshot(r) for r in found[offset:end]]
+
+    def count_runs(self, project: str | None = None, *, states: Sequence[str] | None = None,
+                   tags: Sequence[str] | None = None) -> int:
+        with self._lock:
+            return len(self._select_runs(project, states, tags))
+
+    def list_projects(self) -> list[tuple[str, int]]:
+        with self._lock:
+            counts: dict[str, int] = {}
+            for r in self._runs.values():
+                counts[r.record.project] = counts.get(r.record.project, 0) + 1
+        return sorted(counts.items())
+
+    def update_run(
+        self,
+        run_id: str,
+        *,
+        state: str | None = None,
+        tags: Sequence[str] | None = None,
+        notes: str | None = None,
+        config: dict[str, Any] | None = None,
+        finished_at: float | None = None,
+        error: str | None = None,
+    ) -> None:
+        changes = run_changes(state, tags, notes, config, finished_at, error, owner=owner_id())
+        with self._lock:
+            run = self._run(run_id)
+            run.record = replace(run.record, **copy.deepcopy(changes))
+
+    def heartbeat_run(self, run_id: str) -> None:
+        with self._lock:
+            run = self._run(run_id)
+            if run.record.state == "running":
+                run.record = replace(run.record, heartbeat_at=time.time())
+
+    def append_metrics(self, run_id: str, rows: Sequence[tuple[int, float, str, float]]) -> None:
+        checked = [(int(s), float(t), str(k), float(v)) for s, t, k, v in rows]
+        with self._lock:
+            run = self._run(run_id)
+            run.points.extend(checked)
+            run.record = replace(run.record, summary=merge_summary(run.record.summary, checked))
+
+    def get_metrics(self, run_id: str, keys: Sequence[str] | None = None) -> dict[str, MetricSeries]:
+        with self._lock:
+            points = list(self._run(run_id).points)
+        wanted = None if keys is None else set(keys)
+        by_key: dict[str, list[tuple[int, float, str, float]]] = {}
+        for point in points:
+            if wanted is None or point[2] in wanted:
+                by_key.setdefault(point[2], []).append(point)
+        out = {}
+        for key in sorted(by_key):
+            chosen = sorted(by_key[key], key=lambda p: p[0])  # stable: ties keep their order
+            out[key] = MetricSeries(key, np.array([p[0] for p in chosen], dtype=np.int64),
+                                    np.array([p[1] for p in chosen], dtype=np.float64),
+                                    np.array([p[3] for p in chosen], dtype=np.float64))
+        return out
+
+    def metric_keys(self, run_id: str) -> list[str]:
+        with self._lock:
+            return sorted(self._run(run_id).record.summary)
+
+    def add_artifact(self, run_id: str, *, name: str, kind: str, sha256: str, size: int, relpath: str) -> None:
+        with self._lock:
+            self._run(run_id).artifacts.append({"name": name, "kind": kind, "sha256": sha256, "size": int(size),
+                                                "relpath": relpath, "created_at": time.time()})
+
+    def list_artifacts(self, run_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return copy.deepcopy(self._run(run_id).artifacts)
+
+    def add_alert(self, run_id: str, *, title: str, text: str, level: str, time: float) -> None:
+        check_alert_level(level)
+        with self._lock:
+            self._run(run_id).alerts.append({"title": title, "text": text, "level": level, "time": float(time)})
+
+    def list_alerts(self, run_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return copy.deepcopy(self._run(run_id).alerts)
+
+    def delete_run(self, run_id: str) -> None:
+        with self._lock:
+            self._run(run_id)
+            del self._runs[run_id]
+
+    def stale_run_ids(self) -> list[str]:
+        limit = time.time() - self.grace_period
+        with self._lock:
+            running = [r.record for r in self._runs.values() if r.record.state == "running"]
+        return [r.run_id for r in running
+                if (r.heartbeat_at or 0) < limit or not process_alive(r.owner)]
+
+
+@dataclass
+class _Run:
+    record: RunRecord
+    points: list[tuple[int, float, str, float]] = field(default_factory=list)
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _snapshot(record: RunRecord) -> RunRecord:
+    return replace(record, config=copy.deepcopy(record.config), env=copy.deepcopy(record.env),
+                   summary=copy.deepcopy(record.summary))

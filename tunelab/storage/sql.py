@@ -53,6 +53,7 @@ from tunelab.exceptions import (
 from tunelab.space import Distribution, distribution_from_json
 from tunelab.storage import _migrate
 from tunelab.storage._engine import dispose, make_engine, normalise_url
+from tunelab.storage._runs_sql import RunsSQLMixin
 from tunelab.storage._schema import (
     holdout_looks,
     studies,
@@ -82,7 +83,7 @@ def _when(epoch: float | None) -> _dt.datetime | None:
     return None if epoch is None else _dt.datetime.fromtimestamp(epoch)
 
 
-class SQLStorage(Storage):
+class SQLStorage(RunsSQLMixin, Storage):
     """A store in any SQLAlchemy database; see :class:`~tunelab.storage.base.Storage`.
 
     Args:
