@@ -12,21 +12,21 @@ from __future__ import annotations
 
 import importlib
 
+from tunelab._heartbeat import RetryFailedTrialCallback
 from tunelab.exceptions import TrialPruned
 from tunelab.space import Categorical, Float, Int
 from tunelab.storage.base import get_storage
 from tunelab.study import (
-    RetryFailedTrialCallback,
     Study,
     create_study,
     delete_study,
     list_studies,
     load_study,
-    tune,
 )
 from tunelab.track.api import alert, config, finish, init, log
 from tunelab.track.query import runs
 from tunelab.trial import FrozenTrial, Trial, TrialState
+from tunelab.tuning import tune
 
 __version__ = "0.1.0"
 

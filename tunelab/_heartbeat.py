@@ -1,4 +1,4 @@
-"""Heartbeats of the trials this process is running, sent from one daemon thread.
+"""Heartbeats of the trials this process is running, and the retry of trials whose process died.
 
 A trial whose process dies stops beating; the next process that opens the study marks it
 FAIL (see :meth:`tunelab.storage.base.Storage.fail_stale_trials`). In-memory stores die with
@@ -10,11 +10,16 @@ from __future__ import annotations
 import os
 import threading
 import warnings
+from typing import TYPE_CHECKING
 
 from tunelab.exceptions import TunelabWarning
 from tunelab.storage.base import Storage
+from tunelab.trial import FrozenTrial, TrialState
 
-__all__ = ["Heartbeat"]
+if TYPE_CHECKING:
+    from tunelab.study import Study
+
+__all__ = ["Heartbeat", "RetryFailedTrialCallback"]
 
 
 class Heartbeat:
@@ -68,3 +73,33 @@ class Heartbeat:
                     self._warned = True
                     warnings.warn(f"tunelab could not send a trial heartbeat: {err}", TunelabWarning,
                                   stacklevel=1)
+
+
+class RetryFailedTrialCallback:
+    """Re-enqueue a trial that died with its process, with the same parameters.
+
+    Pass it to the storage: ``SQLStorage(url, failed_trial_callback=RetryFailedTrialCallback(2))``.
+
+    Args:
+        max_retry: How many times one original trial may be retried; None means no limit.
+
+    Example:
+        >>> cb = RetryFailedTrialCallback(max_retry=1)
+        >>> cb.max_retry
+        1
+    """
+
+    def __init__(self, max_retry: int | None = None) -> None:
+        if max_retry is not None and (isinstance(max_retry, bool) or not isinstance(max_retry, int) or max_retry < 0):
+            raise ValueError(f"`max_retry` must be an int >= 0 or None, got {max_retry!r}.")
+        self.max_retry = max_retry
+
+    def __call__(self, study: Study, trial: FrozenTrial) -> None:
+        original = trial.system_attrs.get("retried_from", trial.number)
+        retries = int(trial.system_attrs.get("retry_count", 0))
+        if self.max_retry is not None and retries >= self.max_retry:
+            return
+        study._storage.create_trial(
+            study._study_id, state=TrialState.WAITING, fixed_params=dict(trial.params),
+            system_attrs={"retried_from": original, "retry_count": retries + 1},
+        )

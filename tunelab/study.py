@@ -31,13 +31,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
-    "RetryFailedTrialCallback",
     "Study",
     "create_study",
     "delete_study",
     "list_studies",
     "load_study",
-    "tune",
 ]
 
 Direction = Literal["minimize", "maximize"]
@@ -431,36 +429,6 @@ class Study:
         return f"Study(name={self._name!r}, direction={self._direction!r}, sampler={self.sampler.describe()})"
 
 
-class RetryFailedTrialCallback:
-    """Re-enqueue a trial that died with its process, with the same parameters.
-
-    Pass it to the storage: ``SQLStorage(url, failed_trial_callback=RetryFailedTrialCallback(2))``.
-
-    Args:
-        max_retry: How many times one original trial may be retried; None means no limit.
-
-    Example:
-        >>> cb = RetryFailedTrialCallback(max_retry=1)
-        >>> cb.max_retry
-        1
-    """
-
-    def __init__(self, max_retry: int | None = None) -> None:
-        if max_retry is not None and (isinstance(max_retry, bool) or not isinstance(max_retry, int) or max_retry < 0):
-            raise ValueError(f"`max_retry` must be an int >= 0 or None, got {max_retry!r}.")
-        self.max_retry = max_retry
-
-    def __call__(self, study: Study, trial: FrozenTrial) -> None:
-        original = trial.system_attrs.get("retried_from", trial.number)
-        retries = int(trial.system_attrs.get("retry_count", 0))
-        if self.max_retry is not None and retries >= self.max_retry:
-            return
-        study._storage.create_trial(
-            study._study_id, state=TrialState.WAITING, fixed_params=dict(trial.params),
-            system_attrs={"retried_from": original, "retry_count": retries + 1},
-        )
-
-
 def _new_study_name() -> str:
     return f"study-{_dt.datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
@@ -571,51 +539,3 @@ def list_studies(storage: StorageLike = None) -> list[StudySummary]:
         ['a']
     """
     return get_storage(storage).list_studies()
-
-
-def tune(
-    fn: Callable[[dict[str, Any]], float],
-    space: Mapping[str, Any],
-    n_trials: int | None = None,
-    direction: Direction = "minimize",
-    sampler: SamplerLike = None,
-    **study_kwargs: Any,
-) -> Study:
-    """Tune ``fn(config) -> float`` over a static ``space``; returns the finished study.
-
-    Args:
-        fn: Takes a dict of parameter values, returns the objective.
-        space: Name → Float/Int/Categorical, list of values, or frozen scipy.stats distribution.
-        n_trials: Trials to run; with ``sampler="grid"`` None means the whole grid.
-        direction: ``"minimize"`` or ``"maximize"``.
-        sampler: As in :func:`create_study`, plus ``"grid"`` (the grid is the space).
-        **study_kwargs: ``name``, ``storage``, ``pruner``, ``seed``, ``load_if_exists`` for
-            :func:`create_study`; ``timeout``, ``n_jobs``, ``callbacks``, ``catch``,
-            ``show_progress_bar`` for :meth:`Study.optimize`.
-
-    Example:
-        >>> import tunelab
-        >>> study = tunelab.tune(lambda c: (c["x"] - 2) ** 2 + c["k"], {"x": [1, 2, 3], "k": [0, 1]},
-        ...                      sampler="grid", storage=":memory:")
-        >>> study.best_params
-        {'x': 2, 'k': 0}
-    """
-    distributions = as_space(space)
-    optimize_keys = {"timeout", "n_jobs", "callbacks", "catch", "show_progress_bar"}
-    run_kwargs = {k: study_kwargs.pop(k) for k in list(study_kwargs) if k in optimize_keys}
-    unknown = set(study_kwargs) - {"name", "storage", "pruner", "seed", "load_if_exists"}
-    if unknown:
-        raise TypeError(f"tune() got unexpected keyword arguments {sorted(unknown)}.")
-    if isinstance(sampler, str) and sampler == "grid":
-        sampler = get_sampler("grid", seed=study_kwargs.pop("seed", None), space=distributions)
-    elif n_trials is None and run_kwargs.get("timeout") is None:
-        raise ValueError("`n_trials` or `timeout` must be given unless sampler='grid'.")
-    study = create_study(sampler=sampler, direction=direction, **study_kwargs)
-
-    def objective(trial: Trial) -> float:
-        config = {name: trial.suggest(name, dist) for name, dist in distributions.items()}
-        return fn(config)
-
-    study.optimize(objective, n_trials=n_trials, **run_kwargs)
-    return study
-
