@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 import numpy as np
@@ -89,8 +90,16 @@ def test_bad_inputs_are_refused_before_fitting() -> None:
 
 def test_figure_shows_optimistic_and_nested_estimates() -> None:
     pytest.importorskip("plotly")
-    result = NestedCVResult((0.8, 0.9, 0.85), 0.85, 0.05, (0.73, 0.97), (0.9, 0.92, 0.91), ({}, {}, {}), 0.06, "acc")
-    fig = result.figure()
-    assert [trace.type for trace in fig.data] == ["bar", "scatter", "scatter"]
+    outer, inner = (0.8, 0.9, 0.85), (0.9, 0.92, 0.91)
+    result = NestedCVResult(outer, 0.85, 0.05, (0.73, 0.97), inner, ({}, {}, {}), 0.06, "acc")
+    fig = result.figure()  # drawn by tunelab.viz.plot_scores_with_error_bars
+    assert [trace.type for trace in fig.data] == ["bar", "scatter"]
+    assert list(fig.data[0].x) == ["optimistic: best_score_", "nested CV: outer score"]
     assert list(fig.data[0].y) == pytest.approx([0.91, 0.85])
-    assert "+0.0600" in fig.layout.title.text
+    half_widths = [stats.t.ppf(0.975, 2) * stats.sem(s) for s in (inner, outer)]
+    assert list(fig.data[0].error_y.array) == pytest.approx(half_widths)
+    assert sorted(fig.data[1].y) == sorted(inner + outer)  # every fold as a point
+    assert "+0.0600" in fig.layout.title.text and "95% CI" in fig.layout.title.text
+    assert fig.layout.yaxis.title.text == "acc"
+    single = NestedCVResult((0.8,), 0.8, math.nan, (math.nan, math.nan), (0.9,), ({},), 0.1, "acc").figure()
+    assert list(single.data[0].error_y.array) == [0.0, 0.0] and "± std" in single.layout.title.text

@@ -19,6 +19,9 @@ from tunelab.repro import RepeatResult, SeedReport, repeat, seed_everything
 def _restore_global_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("PYTHONHASHSEED", os.environ.get("PYTHONHASHSEED", ""))
     monkeypatch.setenv("CUBLAS_WORKSPACE_CONFIG", os.environ.get("CUBLAS_WORKSPACE_CONFIG", ""))
+    from tunelab.track import env
+
+    monkeypatch.setattr(env, "_SEED", [])  # seed_everything notes its seed for later runs: forget it after each test
     torch = sys.modules.get("torch")
     saved = torch.are_deterministic_algorithms_enabled() if torch is not None else None
     yield
@@ -133,3 +136,143 @@ def test_repeat_bad_inputs(kwargs: dict[str, Any], error: type[Exception], messa
     options.update(kwargs)
     with pytest.raises(error, match=message):
         repeat(**options)
+
+
+# -- tracking: each seed a run, the seed in the environment, the fingerprint of every study -------------
+
+
+@pytest.fixture
+def store(tmp_path: Any) -> Iterator[Any]:
+    from tunelab.storage.sql import SQLStorage
+
+    s = SQLStorage(f"sqlite:///{tmp_path / 'repro.db'}")
+    yield s
+    s.close()
+
+
+def _noisy(seed: int) -> float:
+    import tunelab
+
+    tunelab.log({"loss": float(np.random.rand())})  # goes to this seed's run
+    return float(np.random.rand()) + seed / 1000
+
+
+def test_seed_everything_notes_the_seed_for_run_environments() -> None:
+    from tunelab.track.env import capture_env
+
+    seed_everything(17, deterministic=False)
+    assert capture_env(git=False, packages=False, command=False, system=False) == {"seed": 17}
+    seed_everything(18, deterministic=False)
+    assert capture_env(git=False, packages=False, command=False, system=False)["seed"] == 18
+
+
+def test_repeat_with_track_makes_one_run_per_seed(store: Any) -> None:
+    import tunelab
+
+    plain = repeat(_noisy_untracked, seeds=(3, 5, 8), deterministic=False)
+    result = repeat(_noisy, seeds=(3, 5, 8), deterministic=False, track=True, project="seeds", storage=store)
+    assert result.values == plain.values  # tracking does not touch the random streams
+    assert plain.run_ids == () and plain.group is None
+    assert len(result.run_ids) == 3 and result.group is not None and result.group.startswith("repeat-")
+    for seed, run_id, value in zip(result.seeds, result.run_ids, result.values, strict=True):
+        run = tunelab.track.get_run(run_id, storage=store)
+        assert run.project == "seeds" and run.name == f"seed-{seed}" and run.state == "finished"
+        assert run.config == {"seed": seed, "deterministic": False}
+        assert run.group == result.group and run.env["seed"] == seed
+        assert run.summary["value"]["last"] == pytest.approx(value)
+        assert run.history(["loss"])["loss"].values.size == 1
+    assert {r.run_id for r in tunelab.runs("seeds", storage=store)} == set(result.run_ids)
+
+
+def _noisy_untracked(seed: int) -> float:
+    np.random.rand()  # the same draws as _noisy, without logging
+    return float(np.random.rand()) + seed / 1000
+
+
+def test_repeat_marks_the_failing_seed_run_failed_and_raises(store: Any) -> None:
+    import tunelab
+
+    def fn(seed: int) -> float:
+        if seed == 2:
+            raise RuntimeError("diverged at seed 2")
+        return 1.0
+
+    with pytest.raises(RuntimeError, match="diverged at seed 2"):
+        repeat(fn, seeds=(1, 2, 3), deterministic=False, track=True, project="fails", storage=store)
+    runs = {r.name: r for r in tunelab.runs("fails", storage=store)}
+    assert set(runs) == {"seed-1", "seed-2"}  # seed 3 never started
+    assert runs["seed-1"].state == "finished" and runs["seed-2"].state == "failed"
+    assert "diverged at seed 2" in (runs["seed-2"].error or "")
+    assert runs["seed-1"].group == runs["seed-2"].group
+    with pytest.raises(TypeError, match="must return a number"):
+        repeat(lambda s: "high", seeds=(4,), deterministic=False, track=True, project="bad-value", storage=store)
+    assert [r.state for r in tunelab.runs("bad-value", storage=store)] == ["failed"]
+
+
+def test_repeat_leaves_the_callers_run_current(store: Any) -> None:
+    import tunelab
+
+    with tunelab.init("outer", storage=store, system_metrics=False) as outer:
+        result = repeat(lambda s: float(s), seeds=(1, 2), deterministic=False, track=True, storage=store)
+        assert tunelab.track.current_run() is outer
+        tunelab.log({"mean": result.mean})
+    assert outer.history()["mean"].values.tolist() == [1.5]
+    assert {r.name for r in tunelab.runs("repeat", storage=store)} == {"seed-1", "seed-2"}  # the default project
+
+
+def test_repeat_tracks_into_the_default_store(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tunelab
+
+    monkeypatch.setenv("TUNELAB_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("TUNELAB_STORAGE", raising=False)
+    result = repeat(lambda s: s / 10, seeds=(1, 2), deterministic=False, track=True, project="default-store")
+    assert (tmp_path / "home" / "tunelab.db").exists()
+    assert sorted(r.run_id for r in tunelab.runs("default-store")) == sorted(result.run_ids)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"track": "yes"}, TypeError, "`track` must be True or False, got 'yes'"),
+        ({"track": True, "project": ""}, ValueError, "`project` must be a non-empty str"),
+        ({"project": "p"}, ValueError, "only used with track=True"),
+        ({"storage": ":memory:"}, ValueError, "only used with track=True"),
+    ],
+)
+def test_repeat_bad_tracking_options_fail_before_any_run(kwargs: dict[str, Any], error: type[Exception],
+                                                        message: str) -> None:
+    calls: list[int] = []
+    with pytest.raises(error, match=message):
+        repeat(lambda s: calls.append(s) or 1.0, seeds=(1, 2), deterministic=False, **kwargs)
+    assert calls == []
+
+
+def _check_fingerprint(study: Any) -> None:
+    import platform
+
+    import numpy
+    import sklearn
+
+    env = study.system_attrs["environment"]
+    assert env["packages"]["numpy"] == numpy.__version__
+    assert env["packages"]["scikit-learn"] == sklearn.__version__
+    assert "tunelab" in env["packages"]
+    assert env["python"] == platform.python_version() and env["os"] == platform.platform()
+    assert "git" in env  # None outside a git work tree
+    if env["git"] is not None:
+        assert set(env["git"]) == {"commit", "branch", "dirty"}
+
+
+def test_studies_of_searches_and_nested_cv_carry_the_environment_fingerprint() -> None:
+    from sklearn.datasets import load_iris
+    from sklearn.tree import DecisionTreeClassifier
+
+    from tunelab.sklearn import TuneSearchCV, nested_cv
+
+    X, y = load_iris(return_X_y=True)
+    search = TuneSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": [1, 3]}, sampler="grid", cv=3)
+    _check_fingerprint(search.fit(X, y).study_)
+    result = nested_cv(search, X, y, outer_cv=2)
+    assert len(result.studies) == 2
+    for study in result.studies:
+        _check_fingerprint(study)

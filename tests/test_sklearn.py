@@ -236,6 +236,7 @@ class _CountingClassifier(ClassifierMixin, BaseEstimator):
         ({"sampler": "annealing"}, ValueError, "`sampler` must be one of"),
         ({"pruner": "hyper"}, ValueError, "`pruner` must be"),
         ({"storage": object()}, SearchCVError, "`storage` must be None"),
+        ({"track": "yes"}, SearchCVError, "`track` must be True or False, got 'yes'"),
     ],
 )
 def test_bad_inputs_fail_before_any_fit(kwargs: dict[str, Any], error: type[Exception], message: str) -> None:
@@ -293,6 +294,69 @@ def test_study_in_a_sqlite_store_survives_pickling(iris: tuple[Any, Any], tmp_pa
     assert again.study_.name == "trees-2"
     restored = pickle.loads(pickle.dumps(search))
     assert len(restored.study_.trials) == 2
+
+
+@pytest.fixture
+def home(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A fresh TUNELAB_HOME, so the default store is empty and private to the test."""
+    folder = tmp_path / "home"
+    monkeypatch.setenv("TUNELAB_HOME", str(folder))
+    monkeypatch.delenv("TUNELAB_STORAGE", raising=False)
+    return folder
+
+
+def test_tracked_search_makes_each_candidate_a_run_in_the_default_store(iris: tuple[Any, Any], home: Any) -> None:
+    X, y = iris
+    search = TuneSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": [1, 2, 3]}, sampler="grid", cv=3,
+                          track=True, return_train_score=True, study_name="tracked-trees").fit(X, y)
+    study, res = search.study_, search.cv_results_
+    assert study.storage.url == f"sqlite:///{home / 'tunelab.db'}"  # tracking means keeping: the default store
+    runs = {r.trial_number: r for r in tunelab.runs("tracked-trees")}
+    assert sorted(runs) == [0, 1, 2]
+    for i, trial in enumerate(study.trials):
+        run = runs[trial.number]
+        assert trial.system_attrs["run_id"] == run.run_id and run.study_name == "tracked-trees"
+        assert run.state == "finished" and run.tags == ("trial", "complete")
+        assert run.config == {"max_depth": res["params"][i]["max_depth"]}
+        history = run.history()
+        np.testing.assert_allclose(history["fold/test_score"].values, [res[f"split{k}_test_score"][i] for k in range(3)])
+        np.testing.assert_allclose(history["fold/train_score"].values,
+                                   [res[f"split{k}_train_score"][i] for k in range(3)])
+        assert history["fold/test_score"].steps.tolist() == [0, 1, 2]
+        assert len(history["fold/fit_time"].values) == 3 and all(history["fold/fit_time"].values >= 0)
+        assert history["intermediate_value"].values[-1] == pytest.approx(res["mean_test_score"][i])
+        assert run.summary["value"]["last"] == pytest.approx(res["mean_test_score"][i])
+    restored = pickle.loads(pickle.dumps(search))  # reloaded from the default store
+    assert restored.study_.name == "tracked-trees" and len(restored.study_.trials) == 3
+
+
+def test_tracked_search_records_pruned_and_failed_candidates(iris: tuple[Any, Any], home: Any) -> None:
+    X, y = iris
+    pruned = TuneSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": [4, 5, 1, 6]}, sampler="grid", cv=5,
+                          pruner=MedianPruner(n_startup_trials=2), storage=":memory:", track=True).fit(X, y)
+    runs = {r.trial_number: r for r in tunelab.runs(pruned.study_.name, storage=pruned.study_.storage)}
+    assert [runs[n].tags[-1] for n in range(4)] == ["complete", "complete", "pruned", "complete"]
+    assert runs[2].history()["fold/test_score"].steps.tolist() == [0]  # stopped after its first fold
+    assert not (home / "tunelab.db").exists()  # an explicit ":memory:" keeps even a tracked search in memory
+    failing = TuneSearchCV(_FailingClassifier(), {"fail": [False, True]}, sampler="grid", cv=3, track=True,
+                           storage=":memory:")
+    with pytest.warns(FitFailedWarning, match="3 of the 6 fits failed"):
+        failing.fit(X, y)
+    runs = {r.trial_number: r for r in tunelab.runs(failing.study_.name, storage=failing.study_.storage)}
+    assert runs[0].state == "finished" and runs[1].state == "failed"
+    assert "boom" in (runs[1].error or "") and runs[1].tags == ("trial", "fail")
+    assert np.isnan(runs[1].history()["fold/test_score"].values).all()
+
+
+def test_untracked_search_with_no_storage_stays_in_memory(iris: tuple[Any, Any], home: Any) -> None:
+    X, y = iris
+    search = TuneSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": [1, 2]}, sampler="grid",
+                          cv=3).fit(X, y)
+    assert type(search.study_.storage).__name__ == "InMemoryStorage"
+    assert not home.exists() or not (home / "tunelab.db").exists()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an untracked search must not warn about trial.log
+        TuneSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": [1]}, sampler="grid", cv=2).fit(X, y)
 
 
 def test_timeout_stops_starting_candidates(iris: tuple[Any, Any]) -> None:

@@ -3,8 +3,9 @@
 :func:`seed_everything` seeds Python's ``random``, NumPy's legacy global state and, when it is
 installed, PyTorch on the CPU and every CUDA device, and switches PyTorch to deterministic
 kernels. It returns what it set and what it could not (torch missing, the running interpreter's
-hash seed). :func:`repeat` runs a function under several seeds and reports mean ± std with a
-95% Student-t interval, because one seed can be lucky.
+hash seed), and notes the seed so every run tracked afterwards records it in its environment.
+:func:`repeat` runs a function under several seeds and reports mean ± std with a 95% Student-t
+interval, because one seed can be lucky; with ``track=True`` each seed is a tracked run.
 
 Example:
     >>> import random
@@ -16,12 +17,14 @@ Example:
 
 from __future__ import annotations
 
+import contextvars
 import importlib.util
 import inspect
 import math
 import os
 import random
 import sys
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -102,7 +105,9 @@ def seed_everything(seed: int, deterministic: bool = True) -> SeedReport:
     ``CUBLAS_WORKSPACE_CONFIG=:4096:8`` (needed by deterministic cuBLAS; it only takes effect
     before CUDA starts), ``torch.backends.cudnn.deterministic=True``, ``benchmark=False`` and
     ``torch.use_deterministic_algorithms(True)``, which makes non-deterministic PyTorch
-    operations raise instead of silently varying. torch is imported only if installed.
+    operations raise instead of silently varying. torch is imported only if installed. The seed
+    is also noted for experiment tracking: runs started afterwards record it in their
+    environment (``env["seed"]``).
 
     Args:
         seed: An int in ``[0, 2**32 - 1]``.
@@ -127,12 +132,18 @@ def seed_everything(seed: int, deterministic: bool = True) -> SeedReport:
         os.environ["CUBLAS_WORKSPACE_CONFIG"] = _CUBLAS
         done.append(f"CUBLAS_WORKSPACE_CONFIG={_CUBLAS}")
     _seed_torch(seed, deterministic, done, skipped)
+    from tunelab.track.env import note_seed  # lazily: importing tunelab.repro stays cheap
+
+    note_seed(seed)
     return SeedReport(seed=seed, set=tuple(done), not_set=skipped)
 
 
 @dataclass(frozen=True, slots=True)
 class RepeatResult:
     """Per-seed values of :func:`repeat` with mean, sample std (ddof=1) and a 95% t interval.
+
+    ``run_ids`` holds each seed's tracked run (in the order of ``seeds``) and ``group`` the
+    group they share; both are empty/None when tracking was off.
 
     Example:
         >>> r = RepeatResult(seeds=(1, 2), values=(0.5, 0.7), mean=0.6, std=0.1414, ci95=(0.0, 1.0))
@@ -145,6 +156,8 @@ class RepeatResult:
     mean: float
     std: float
     ci95: tuple[float, float]
+    run_ids: tuple[str, ...] = ()
+    group: str | None = None
 
     def __str__(self) -> str:
         return (f"{self.mean:.4f} ± {self.std:.4f} (95% CI {self.ci95[0]:.4f} – {self.ci95[1]:.4f}, "
@@ -166,28 +179,76 @@ def _call(fn: Callable[..., Any], seed: int) -> float:
     return number
 
 
+def _check_tracking(track: Any, project: Any, storage: Any) -> None:
+    if not isinstance(track, bool):
+        raise TypeError(f"`track` must be True or False, got {track!r}.")
+    if project is not None and (not isinstance(project, str) or not project.strip()):
+        raise ValueError(f"`project` must be a non-empty str or None, got {project!r}.")
+    if not track and (project is not None or storage is not None):
+        raise ValueError(f"`project` and `storage` are only used with track=True, got track=False with "
+                         f"project={project!r}, storage={storage!r}; pass track=True to record each seed.")
+
+
+def _tracked_call(fn: Callable[..., Any], seed: int, deterministic: bool, project: str, group: str,
+                  storage: Any) -> tuple[float, str]:
+    """Seed, then run ``fn`` inside a run of its own; an exception marks the run failed and propagates."""
+    from tunelab.track.api import init
+
+    seed_everything(seed, deterministic=deterministic)  # first, so the run's environment records the seed
+    with init(project, name=f"seed-{seed}", config={"seed": seed, "deterministic": deterministic},
+              group=group, storage=storage) as run:
+        value = _call(fn, seed)
+        run.log({"value": value})
+    return value, run.id
+
+
 def repeat(
     fn: Callable[..., float],
     seeds: Sequence[int] = (42, 123, 456, 789, 1024),
     deterministic: bool = True,
+    *,
+    track: bool = False,
+    project: str | None = None,
+    storage: Any = None,
 ) -> RepeatResult:
     """Run ``fn`` once per seed, each run under :func:`seed_everything`, and summarise.
+
+    With ``track=True`` each seed runs inside its own tracked run (:func:`tunelab.init`) named
+    ``seed-<seed>``, with config ``{"seed": seed, "deterministic": ...}``, all runs sharing one
+    ``group`` (``repeat-<8 hex digits>``); the returned value is logged as the metric ``value``
+    and anything ``fn`` logs with :func:`tunelab.log` goes to that seed's run. If ``fn`` raises,
+    its run is marked failed with the traceback and the exception propagates. Tracking is only
+    on when asked for, never implied by an active run: ``repeat`` logs nothing to the caller's
+    run, which is the current run again once the seeds' runs are over.
 
     Args:
         fn: ``fn(seed) -> float`` (or ``fn() -> float``); pass the seed on to models that take a
             ``random_state``.
         seeds: Distinct ints; at least two for a standard deviation.
         deterministic: Passed to :func:`seed_everything`.
+        track: Record each seed as a run (see above).
+        project: The project of the runs (``track=True`` only); None means ``"repeat"``.
+        storage: The store of the runs (``track=True`` only): a URL, path, ``":memory:"`` or a
+            Storage; None is the default store (``$TUNELAB_HOME``).
 
     Returns:
-        A :class:`RepeatResult` with ``mean``, ``std`` (ddof=1) and ``ci95`` =
-        ``mean ± t_{0.975, n-1} · std / sqrt(n)``.
+        A :class:`RepeatResult` with ``mean``, ``std`` (ddof=1), ``ci95`` =
+        ``mean ± t_{0.975, n-1} · std / sqrt(n)`` and, when tracked, ``run_ids`` and ``group``.
+
+    Raises:
+        ValueError, TypeError: Bad ``seeds``, ``fn``, ``track`` or ``project``, before any run; or
+            ``fn`` returned something that is not a finite number.
 
     Example:
         >>> import random
         >>> result = repeat(lambda seed: random.random(), seeds=(1, 2, 3), deterministic=False)
         >>> result.values == repeat(lambda s: random.random(), seeds=(1, 2, 3), deterministic=False).values
         True
+        >>> from tunelab.storage.memory import InMemoryStorage
+        >>> tracked = repeat(lambda seed: seed / 10, seeds=(1, 2), deterministic=False, track=True,
+        ...                  project="doc", storage=InMemoryStorage())
+        >>> len(tracked.run_ids), tracked.group.startswith("repeat-")
+        (2, True)
     """
     from tunelab._stats import mean_std_ci
 
@@ -198,9 +259,25 @@ def repeat(
         raise ValueError(f"`seeds` must be distinct, got {list(seeds)!r}.")
     if not callable(fn):
         raise TypeError(f"`fn` must be callable as fn(seed), got {fn!r}.")
-    values = []
+    _check_tracking(track, project, storage)
+    values: list[float] = []
+    run_ids: list[str] = []
+    group = store = None
+    if track:
+        from tunelab.track.api import open_storage
+
+        group = f"repeat-{uuid.uuid4().hex[:8]}"
+        store = open_storage(storage)  # one store for every seed (":memory:" included)
     for seed in checked:
-        seed_everything(seed, deterministic=deterministic)
-        values.append(_call(fn, seed))
+        if group is not None:
+            # A copied context keeps the caller's current run current after each seed's run ends.
+            value, run_id = contextvars.copy_context().run(
+                _tracked_call, fn, seed, deterministic, project or "repeat", group, store)
+            run_ids.append(run_id)
+        else:
+            seed_everything(seed, deterministic=deterministic)
+            value = _call(fn, seed)
+        values.append(value)
     mean, std, ci = mean_std_ci(values)
-    return RepeatResult(seeds=checked, values=tuple(values), mean=mean, std=std, ci95=ci)
+    return RepeatResult(seeds=checked, values=tuple(values), mean=mean, std=std, ci95=ci,
+                        run_ids=tuple(run_ids), group=group)

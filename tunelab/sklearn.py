@@ -109,9 +109,15 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
         random_state: Seed of the sampler (int, None or a RandomState).
         storage: None or ``":memory:"`` for a private in-memory study (the default: search
             estimators are cloned and fitted many times, e.g. in nested CV, and should not fill
-            the default store silently), or a database URL/path to keep the study.
+            the default store silently), or a database URL/path to keep the study. With
+            ``track=True``, None means the default store (``$TUNELAB_HOME``; tracking means
+            keeping), while an explicit ``":memory:"`` keeps study and runs in memory.
         study_name: Name of the study; a taken name gets a ``-2``, ``-3`` … suffix.
-        track: Reserved for experiment tracking (not available yet; must be False).
+        track: Make every candidate a tracked run in the project named after the study (see
+            ``create_study(track=True)``): config = its parameters, the per-fold scores and fit
+            times as the series ``fold/test_<metric>``, ``fold/train_<metric>``,
+            ``fold/fit_time`` (step = fold), the running mean as ``intermediate_value``, the mean
+            CV score as ``value``, and its state (complete, pruned, fail) as a tag.
         return_train_score: Also score each fold's training part.
         error_score: Score given to a failed fit, or ``"raise"``.
         verbose: 0 silent; 1 prints a summary line; 2 a line per candidate.
@@ -120,8 +126,8 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
         cv_results_: GridSearchCV's dict plus ``state`` (COMPLETE, PRUNED, FAIL) per candidate.
         best_params_, best_score_, best_index_, best_estimator_, refit_time_, scorer_,
         multimetric_, n_splits_: As in scikit-learn.
-        study_: The tunelab :class:`~tunelab.Study` (not kept through pickling unless
-            ``storage`` is a URL, from which it is reloaded).
+        study_: The tunelab :class:`~tunelab.Study` (not kept through pickling unless it is in
+            a database, ``storage`` a URL or ``track=True``, from which it is reloaded).
 
     Example:
         >>> from scipy.stats import loguniform
@@ -221,7 +227,12 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
     def _create_study(self, setup: _Setup) -> Study:
         from tunelab.storage.base import get_storage
 
-        store = get_storage(":memory:" if self.storage is None else self.storage)
+        if self.storage is None and self.track:
+            from tunelab.track.api import open_storage
+
+            store = open_storage(None)  # the default store, shared with tunelab.init and the dashboard
+        else:
+            store = get_storage(":memory:" if self.storage is None else self.storage)
         base = self.study_name or f"TuneSearchCV-{type(self.estimator).__name__}-{uuid.uuid4().hex[:8]}"
         taken = {s.name for s in store.list_studies()}
         name, k = base, 1
@@ -229,7 +240,7 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
             k += 1
             name = f"{base}-{k}"
         study = create_study(name=name, storage=store, sampler=setup.sampler, pruner=setup.pruner,
-                             direction="maximize")
+                             direction="maximize", track=self.track)
         study.set_user_attr("estimator", type(self.estimator).__name__)
         study.set_user_attr("n_splits", len(setup.splits))
         study.set_user_attr("scoring", repr(self.scoring))
@@ -254,6 +265,19 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
             scores.append(self.error_score if fold.test is None else fold.test.get(metric, math.nan))
         return float(np.mean(scores)) if scores else math.nan
 
+    def _log_fold(self, trial: Trial, k: int, fold: Fold | None, setup: _Setup) -> None:
+        """Log one fold's scores and fit time to the candidate's run (tracked searches only)."""
+        if not self.track or fold is None:
+            return
+        names = setup.names or ("score",)
+        failed = math.nan if self.error_score == "raise" else float(self.error_score)
+        metrics = {f"fold/test_{n}": failed if fold.test is None else fold.test.get(n, math.nan) for n in names}
+        if self.return_train_score:
+            metrics.update({f"fold/train_{n}": failed if fold.train is None else fold.train.get(n, math.nan)
+                            for n in names})
+        metrics["fold/fit_time"] = fold.fit_time
+        trial.log(metrics, step=k)
+
     def _run_folds(self, trial: Trial, estimator: Any, cand: Candidate, setup: _Setup) -> bool:
         """Fit the folds of one candidate; True if the pruner stopped it."""
         args = (setup.scoring, self.return_train_score, setup.fit_params, self.error_score)
@@ -261,7 +285,7 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
 
         parallel = self.n_jobs not in (None, 1) and isinstance(setup.pruner, NopPruner)
         if parallel:
-            from joblib import Parallel, delayed  # type: ignore[import-untyped]
+            from joblib import Parallel, delayed
 
             cand.folds = list(Parallel(n_jobs=self.n_jobs)(
                 delayed(_fit_fold)(clone(estimator), setup.X, setup.y, split, *args) for split in setup.splits))
@@ -269,6 +293,7 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
             if not parallel:
                 cand.folds[k] = _fit_fold(clone(estimator), setup.X, setup.y, split, *args)
             running = self._running_mean(setup, cand.folds[: k + 1])
+            self._log_fold(trial, k, cand.folds[k], setup)
             if math.isfinite(running):
                 trial.report(running, k)
             if not parallel and k < len(setup.splits) - 1 and trial.should_prune():
@@ -408,6 +433,8 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
         study = state.pop("study_", None)
         if study is not None:
             url = None if self.storage is None or str(self.storage) == ":memory:" else str(self.storage)
+            if self.storage is None and self.track:  # tracked searches live in the default store
+                url = getattr(study.storage, "url", None)
             state["_study_ref"] = (study.name, url)
         return state
 

@@ -48,7 +48,7 @@ def test_capture_switches_and_no_torch_import() -> None:
     assert out["torch_loaded"] is False
     assert {"python", "os", "hostname", "cpu", "packages", "command", "cwd"} <= set(out["keys"])
     assert "git" not in out["keys"]
-    assert capture_env(git=False, packages=False, command=False, system=False) == {}
+    assert set(capture_env(git=False, packages=False, command=False, system=False)) <= {"seed"}  # seed if noted
 
 
 def test_study_stores_environment_and_stays_fast(tmp_path: Path) -> None:

@@ -144,5 +144,5 @@ def check_options(search: Any) -> None:
         )
     if search.study_name is not None and (not isinstance(search.study_name, str) or not search.study_name):
         raise SearchCVError(f"`study_name` must be a non-empty str or None, got {search.study_name!r}.")
-    if search.track:
-        raise SearchCVError("`track=True` needs tunelab.track, which this version does not have yet; use track=False.")
+    if not isinstance(search.track, bool):
+        raise SearchCVError(f"`track` must be True or False, got {search.track!r}.")

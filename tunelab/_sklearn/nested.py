@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 __all__ = ["NestedCVResult", "nested_cv"]
 
@@ -57,27 +57,25 @@ class NestedCVResult:
                 f"{self.inner_mean:.4f}, optimism gap {self.optimism_gap:+.4f}")
 
     def figure(self) -> Any:
-        """A plotly figure: optimistic (mean inner best) vs nested (outer mean ± 95% CI), per-fold dots.
+        """A plotly figure of the optimistic vs the nested estimate, with error bars.
+
+        Drawn by :func:`tunelab.viz.plot_scores_with_error_bars` (the chart multi-seed reports
+        use too, and only one implementation of it). Two bars with 95% Student-t intervals (± std if a side has a single score): the inner
+        ``best_score_`` of each outer fold (optimistic) and the outer scores (nested), with each
+        fold's score as a point; the title gives the optimism gap.
 
         Example:
             >>> r = NestedCVResult((0.8, 0.9), 0.85, 0.07, (0.2, 1.5), (0.9, 0.95), ({}, {}), 0.075, "acc")
-            >>> len(r.figure().data)  # doctest: +SKIP
-            3
+            >>> [trace.type for trace in r.figure().data]
+            ['bar', 'scatter']
         """
-        from tunelab._imports import require
+        from tunelab.viz.error_bars import plot_scores_with_error_bars
 
-        go = require("plotly.graph_objects", extra="viz", feature="NestedCVResult.figure")
-        labels = ["optimistic: best_score_", "nested CV: outer mean"]
-        fig = go.Figure()
-        fig.add_bar(x=labels, y=[self.inner_mean, self.mean], name="estimate",
-                    error_y={"type": "data", "symmetric": False, "array": [0.0, self.ci95[1] - self.mean],
-                             "arrayminus": [0.0, self.mean - self.ci95[0]]})
-        fig.add_scatter(x=[labels[0]] * len(self.inner_best_scores), y=list(self.inner_best_scores),
-                        mode="markers", name="inner best per fold")
-        fig.add_scatter(x=[labels[1]] * len(self.outer_scores), y=list(self.outer_scores),
-                        mode="markers", name="outer score per fold")
-        fig.update_layout(title=f"Optimism gap {self.optimism_gap:+.4f} ({self.scoring})",
-                          yaxis_title=self.scoring, showlegend=True)
+        scores = {"optimistic: best_score_": self.inner_best_scores, "nested CV: outer score": self.outer_scores}
+        error: Literal["std", "ci"] = "ci" if min(len(v) for v in scores.values()) >= 2 else "std"
+        fig = plot_scores_with_error_bars(scores, error=error, confidence=0.95, metric_name=self.scoring)
+        what = "95% CI" if error == "ci" else "± std"
+        fig.update_layout(title=f"Optimism gap {self.optimism_gap:+.4f} ({self.scoring}; mean {what})")
         return fig
 
 
