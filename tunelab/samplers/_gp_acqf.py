@@ -141,11 +141,21 @@ def _candidates(
     U = sobol.random_base2(max(int(math.ceil(math.log2(max(n, 2)))), 1))[:n]
     parts = [snap(U, columns)]
     if centers is not None and len(centers):
-        cont = np.array([c.kind != "categorical" for c in columns])
+        cat = np.array([c.kind == "categorical" for c in columns])
+        cont = ~cat
+        base = np.array(centers, dtype=float, copy=True)
+        for k in np.flatnonzero(cat):  # choice index -> the middle of its unit bin, as snap expects
+            base[:, k] = (base[:, k] + 0.5) / columns[int(k)].n_choices
         reps = max(n // (4 * len(centers)), 1)
         for scale in (0.1, 0.01):
-            local = np.repeat(centers, reps, axis=0)
+            local = np.repeat(base, reps, axis=0)
             local[:, cont] += rng.normal(0.0, scale, (len(local), int(cont.sum())))
+            parts.append(snap(local, columns))
+        if d > 4:  # high-D: also move only a few coordinates at a time (as TuRBO does)
+            local = np.repeat(base, 2 * reps, axis=0)
+            mask = rng.random((len(local), d)) < 3.0 / d
+            local[:, cont] += mask[:, cont] * rng.normal(0.0, 0.2, (len(local), int(cont.sum())))
+            local[:, cat] = np.where(mask[:, cat], rng.random((len(local), int(cat.sum()))), local[:, cat])
             parts.append(snap(local, columns))
     return np.vstack(parts)
 

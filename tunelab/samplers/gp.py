@@ -56,9 +56,11 @@ def _check_int(name: str, value: Any, minimum: int) -> int:
 @functools.cache
 def _blas_controller() -> Any:
     try:
-        from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+        from threadpoolctl import ThreadpoolController
     except ImportError:  # optional (comes with scikit-learn)
         return None
+    import scipy.linalg  # noqa: F401 - scipy ships its own BLAS: load it so the controller sees it
+
     return ThreadpoolController()
 
 
@@ -89,6 +91,21 @@ def _decode(dist: Distribution, x: float) -> Any:
     if isinstance(dist, Categorical):
         return dist.choices[int(round(x))]
     return dist.from_unit(float(x))
+
+
+def _is_row_of(x: np.ndarray, X: np.ndarray) -> bool:
+    return bool(len(X)) and bool(np.any(np.all(np.abs(X - x[None]) < 1e-9, axis=1)))
+
+
+def _masked(fn: Any, seen: np.ndarray) -> Any:
+    """``fn`` with the acquisition of already observed points set to -inf."""
+
+    def masked(Xq: np.ndarray, grad: bool) -> tuple[np.ndarray, ...]:
+        out = fn(Xq, grad)
+        dup = np.array([_is_row_of(row, seen) for row in np.atleast_2d(Xq)])
+        return (np.where(dup, -np.inf, out[0]), *out[1:])
+
+    return masked
 
 
 class Surrogate:
@@ -265,11 +282,21 @@ class GPSampler(Sampler):
         if running:
             Xr = np.array([[_encode(d, t.params[n]) for n, d in space.items()] for t in running])
             gp = gp.condition_on(Xr, np.full(len(Xr), float(np.min(gp.y)) * gp.y_scale + gp.y_mean))
-        centers = X[np.argsort(-gp.predict(X)[0])[:5]]
+        mean_at_x = gp.predict(X)[0]
+        centers = X[np.argsort(-mean_at_x)[:5]]
+        # Plug-in incumbent: the best posterior mean at an observed point. It is the best value
+        # for a noiseless fit; when the fit finds noise, the best observation overstates what
+        # is reachable, and improving on it would only pay through σ, i.e. far corners.
+        best = min(best, float(np.max(mean_at_x)))
         fn = _gp_acqf.gp_acquisition(gp, self.acquisition, best, beta)
         x, _ = _gp_acqf.optimize_acquisition(
             fn, columns, self._rng, n_candidates=self.n_candidates, centers=centers
         )
+        seen = X if not running else np.vstack([X, Xr])
+        if _is_row_of(x, seen):  # discrete spaces: never spend a trial on a point already known
+            x, _ = _gp_acqf.optimize_acquisition(
+                _masked(fn, seen), columns, self._rng, n_candidates=self.n_candidates, centers=centers
+            )
         return {n: _decode(d, x[k]) for k, (n, d) in enumerate(space.items())}
 
     def _startup_point(self, number: int, space: dict[str, Distribution]) -> dict[str, Any]:

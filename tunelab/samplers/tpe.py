@@ -211,11 +211,17 @@ class TPESampler(Sampler):
         trials = [t for t in study.get_trials(states=tuple(states)) if t.trial_id != trial.trial_id]
         complete = [t for t in trials if t.state == TrialState.COMPLETE]
         sign = 1.0 if study.direction == "minimize" else -1.0
-        ranked = sorted(complete, key=lambda t: (sign * float(t.value), t.number))  # type: ignore[arg-type]
         n_good = min(max(int(self.gamma(len(complete))), 1), len(complete)) if complete else 0
-        good = sorted(ranked[:n_good], key=lambda t: t.number)
+        values = sign * np.array([t.value for t in complete], dtype=float)
+        numbers = np.array([t.number for t in complete], dtype=np.int64)
+        is_good = np.zeros(len(complete), dtype=bool)
+        is_good[np.lexsort((numbers, values))[:n_good]] = True  # best values, ties by number
+        by_number = np.argsort(numbers, kind="stable").tolist()
+        good = [complete[i] for i in by_number if is_good[i]]
+        bad = [complete[i] for i in by_number if not is_good[i]]
         others = [t for t in trials if t.state != TrialState.COMPLETE]
-        bad = sorted(ranked[n_good:] + others, key=lambda t: t.number)
+        if others:
+            bad = sorted(bad + others, key=lambda t: t.number)
         finished = [t for t in trials if t.state != TrialState.RUNNING]
         history = _History(good, bad, finished, len(complete))
         self._history_cache = (key, history)
