@@ -24,6 +24,7 @@ test: $(BIN)/python
 	fi
 	$(BIN)/ruff check tunelab tests benchmarks
 	$(BIN)/lint-imports
+	$(BIN)/mypy tunelab
 	$(BIN)/python -m pytest
 
 typecheck: $(BIN)/python

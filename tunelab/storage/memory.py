@@ -16,6 +16,7 @@ import copy
 import datetime as _dt
 import threading
 import time
+from collections import deque
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -54,6 +55,7 @@ class _Study:
     system_attrs: dict[str, Any] = field(default_factory=dict)
     distributions: dict[str, Distribution] = field(default_factory=dict)
     trial_ids: list[int] = field(default_factory=list)
+    waiting: deque[int] = field(default_factory=deque)  # WAITING trial ids, oldest first
 
 
 @dataclass
@@ -171,11 +173,15 @@ class InMemoryStorage(Storage):
             study.trial_ids.append(trial_id)
             if state == TrialState.RUNNING:
                 self._owners[trial_id] = _Owner(owner_id(), time.time())
+            else:
+                study.waiting.append(trial_id)
             return trial_id, number
 
     def pop_waiting_trial(self, study_id: int) -> tuple[int, int] | None:
         with self._lock:
-            for trial_id in self._study(study_id).trial_ids:
+            waiting = self._study(study_id).waiting
+            while waiting:
+                trial_id = waiting.popleft()
                 trial = self._trials[trial_id]
                 if trial.state == TrialState.WAITING:
                     self._trials[trial_id] = replace(trial, state=TrialState.RUNNING,
