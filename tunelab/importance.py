@@ -36,12 +36,12 @@ Example:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tunelab._history import complete_trials, sampled_distributions
 from tunelab._imports import require
 from tunelab.space import Categorical, Distribution, Float, Int
 
@@ -55,26 +55,6 @@ _MIN_TRIALS_FOR_FOREST = 8  # below this many COMPLETE trials: rank correlations
 
 _MISSING = -1.0  # code of a parameter a trial does not have (outside the unit interval)
 _GRID = 33  # grid points along a continuous parameter's unit interval
-
-
-def _complete_trials(study: Study) -> list[FrozenTrial]:
-    from tunelab.trial import TrialState
-
-    trials = [t for t in study.get_trials((TrialState.COMPLETE,))
-              if t.value is not None and math.isfinite(t.value)]
-    if not trials:
-        raise ValueError(
-            f"study {study.name!r} has no COMPLETE trial with a finite value; importances need "
-            "at least one (run study.optimize() first)."
-        )
-    return trials
-
-
-def _distributions(trials: Sequence[FrozenTrial]) -> dict[str, Distribution]:
-    found: dict[str, Distribution] = {}
-    for t in trials:
-        found.update(t.distributions)
-    return {name: found[name] for name in sorted(found)}
 
 
 def _select(found: dict[str, Distribution], params: Sequence[str] | None, study: Study) -> list[str]:
@@ -201,8 +181,8 @@ def param_importances(
         raise ValueError(f"`n_trees` must be an int >= 1, got {n_trees!r}.")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"`seed` must be an int, got {seed!r}.")
-    trials = _complete_trials(study)
-    found = _distributions(trials)
+    trials = complete_trials(study)
+    found = dict(sorted(sampled_distributions(trials).items()))
     if not found:
         raise ValueError(f"study {study.name!r} has COMPLETE trials but no sampled parameter to rate.")
     names = _select(found, params, study)

@@ -5,7 +5,6 @@ Nothing here imports plotly at module level; :func:`plotly_modules` does it on d
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
@@ -13,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tunelab._history import complete_trials as complete_trials  # re-exported for the figures
+from tunelab._history import sampled_distributions as sampled_distributions
 from tunelab._imports import require
 from tunelab.space import Categorical, Distribution, Float, Int, ScipyDistribution
 
@@ -56,33 +57,6 @@ def check_studies(studies: Any) -> list[Study]:
         pairs = ", ".join(f"{s.name!r}: {s.direction}" for s in checked)
         raise ValueError(f"the studies must share one direction to be compared, got {pairs}.")
     return checked
-
-
-def complete_trials(study: Study) -> list[FrozenTrial]:
-    """The study's COMPLETE trials with finite values, or a ValueError saying there are none."""
-    from tunelab.trial import TrialState
-
-    trials = [t for t in study.get_trials((TrialState.COMPLETE,))
-              if t.value is not None and math.isfinite(t.value)]
-    if not trials:
-        counts = {s.value: 0 for s in TrialState}
-        for t in study.trials:
-            counts[t.state.value] += 1
-        summary = ", ".join(f"{k}={v}" for k, v in counts.items() if v) or "no trials"
-        raise ValueError(
-            f"study {study.name!r} has no COMPLETE trial ({summary}); the figure needs at least "
-            "one: run study.optimize() or study.tell() a value first."
-        )
-    return trials
-
-
-def sampled_distributions(trials: Sequence[FrozenTrial]) -> dict[str, Distribution]:
-    """Every parameter the trials sampled, by name, with its distribution (in first-seen order)."""
-    found: dict[str, Distribution] = {}
-    for t in trials:
-        for name, dist in t.distributions.items():
-            found.setdefault(name, dist)
-    return found
 
 
 def select_params(found: dict[str, Distribution], params: Sequence[str] | None, study_name: str,
