@@ -1,24 +1,37 @@
 """Search estimators head to head: best CV score, nested-CV score, wall time and folds fitted.
 
 Problems: the lecture's RandomForest task (make_classification 1000x10, 80/20 stratified split,
-training part used), breast_cancer and digits. Methods, each with the same candidate budget:
-GridSearchCV (the lecture's 36-point grid), RandomizedSearchCV, scikit-optimize's BayesSearchCV
-and Optuna's OptunaSearchCV (when installed), and TuneSearchCV with ``sampler="auto"`` without
-and with fold pruning (median rule). Every method gets the same 5-fold stratified CV; the
-nested score uses a 5-fold (3 in --quick) outer CV around the whole search.
+training part used), breast_cancer and digits. Methods, each with the same candidate budget (the
+lecture's 36-point grid: n_estimators 50/100/200 x max_depth 5/10/15/None x min_samples_leaf
+1/2/5): GridSearchCV, RandomizedSearchCV, scikit-optimize's BayesSearchCV and Optuna's
+OptunaSearchCV (when installed), and TuneSearchCV with ``sampler="auto"`` without and with fold
+pruning (:class:`tunelab.pruners.FoldPruner`). Every search uses the same 5-fold stratified CV.
 
-Run: ``python benchmarks/search_cv.py [--quick] [--seeds N] [--datasets lecture,breast_cancer,digits]``.
-``--quick`` runs one seed on the lecture problem with a 12-candidate budget and smaller forests.
+One run of (problem, method, seed) is a nested CV (``--outer`` folds, 3 by default) around the
+search, by :func:`tunelab.sklearn.nested_cv`: the nested score is the mean outer score; the best
+CV score, wall time and folds fitted are the means over the outer folds' searches (each fitted
+on (k-1)/k of the data). Runs are appended to a JSON-lines cache as they finish, so an
+interrupted benchmark resumes; the report (``--out`` .md/.json) is written from the cache.
+
+Run: ``python benchmarks/search_cv.py [--quick] [--seeds N] [--datasets lecture,breast_cancer,digits]``
+``--quick``: one seed on the lecture problem with a 12-candidate budget and smaller forests.
+
+Example:
+    >>> parse_args(["--quick"]).seeds
+    1
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import time
 import warnings
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,13 +41,15 @@ import numpy as np
 class Budget:
     """Size of one benchmark run."""
 
+    name: str
     n_trials: int
     trees: tuple[int, ...]
-    outer_folds: int
+    depths: tuple[Any, ...]
+    leaves: tuple[int, ...]
 
 
-FULL = Budget(36, (50, 100, 200), 5)
-QUICK = Budget(12, (10, 30), 3)
+FULL = Budget("full", 36, (50, 100, 200), (5, 10, 15, None), (1, 2, 5))
+QUICK = Budget("quick", 12, (10, 30), (5, 10, None), (1, 5))
 
 
 def load(name: str) -> tuple[Any, Any]:
@@ -53,12 +68,6 @@ def load(name: str) -> tuple[Any, Any]:
     raise SystemExit(f"unknown dataset {name!r}; choose from lecture, breast_cancer, digits")
 
 
-def _grid(b: Budget) -> dict[str, list[Any]]:
-    depths: list[Any] = [5, 10, 15, None] if b is FULL else [5, 10, None]
-    leaves = [1, 2, 5] if b is FULL else [1, 5]
-    return {"n_estimators": list(b.trees), "max_depth": depths, "min_samples_leaf": leaves}
-
-
 def _rf(seed: int) -> Any:
     from sklearn.ensemble import RandomForestClassifier
 
@@ -68,15 +77,16 @@ def _rf(seed: int) -> Any:
 def grid_search(b: Budget, seed: int, cv: Any) -> Any:
     from sklearn.model_selection import GridSearchCV
 
-    return GridSearchCV(_rf(seed), _grid(b), cv=cv, scoring="accuracy")
+    grid = {"n_estimators": list(b.trees), "max_depth": list(b.depths), "min_samples_leaf": list(b.leaves)}
+    return GridSearchCV(_rf(seed), grid, cv=cv, scoring="accuracy")
 
 
 def random_search(b: Budget, seed: int, cv: Any) -> Any:
     from scipy.stats import randint
     from sklearn.model_selection import RandomizedSearchCV
 
-    space = {"n_estimators": randint(min(b.trees), max(b.trees) + 1), "max_depth": [5, 10, 15, None],
-             "min_samples_leaf": randint(1, 6)}
+    space = {"n_estimators": randint(min(b.trees), max(b.trees) + 1), "max_depth": list(b.depths),
+             "min_samples_leaf": randint(min(b.leaves), max(b.leaves) + 1)}
     return RandomizedSearchCV(_rf(seed), space, n_iter=b.n_trials, cv=cv, scoring="accuracy", random_state=seed)
 
 
@@ -85,8 +95,9 @@ def bayes_search(b: Budget, seed: int, cv: Any) -> Any:
     from skopt.space import Categorical, Integer
 
     # skopt's Categorical cannot hold None: depth 64 stands in for "unlimited" (no tree here grows that deep)
-    space = {"n_estimators": Integer(min(b.trees), max(b.trees)), "max_depth": Categorical([5, 10, 15, 64]),
-             "min_samples_leaf": Integer(1, 5)}
+    space = {"n_estimators": Integer(min(b.trees), max(b.trees)),
+             "max_depth": Categorical([64 if d is None else d for d in b.depths]),
+             "min_samples_leaf": Integer(min(b.leaves), max(b.leaves))}
     return BayesSearchCV(_rf(seed), space, n_iter=b.n_trials, cv=cv, scoring="accuracy", random_state=seed)
 
 
@@ -97,7 +108,8 @@ def optuna_search(b: Budget, seed: int, cv: Any) -> Any:
 
     optuna.logging.set_verbosity(logging.WARNING)
     space = {"n_estimators": IntDistribution(min(b.trees), max(b.trees)),
-             "max_depth": CategoricalDistribution([5, 10, 15, None]), "min_samples_leaf": IntDistribution(1, 5)}
+             "max_depth": CategoricalDistribution(list(b.depths)),
+             "min_samples_leaf": IntDistribution(min(b.leaves), max(b.leaves))}
     return OptunaSearchCV(_rf(seed), space, n_trials=b.n_trials, cv=cv, scoring="accuracy", random_state=seed)
 
 
@@ -105,8 +117,8 @@ def _tune(b: Budget, seed: int, cv: Any, pruner: Any) -> Any:
     import tunelab
     from tunelab.sklearn import TuneSearchCV
 
-    space = {"n_estimators": tunelab.Int(min(b.trees), max(b.trees)), "max_depth": [5, 10, 15, None],
-             "min_samples_leaf": tunelab.Int(1, 5)}
+    space = {"n_estimators": tunelab.Int(min(b.trees), max(b.trees)), "max_depth": list(b.depths),
+             "min_samples_leaf": tunelab.Int(min(b.leaves), max(b.leaves))}
     return TuneSearchCV(_rf(seed), space, sampler="auto", n_trials=b.n_trials, cv=cv, scoring="accuracy",
                         pruner=pruner, random_state=seed)
 
@@ -116,9 +128,7 @@ def tune_search(b: Budget, seed: int, cv: Any) -> Any:
 
 
 def tune_search_pruned(b: Budget, seed: int, cv: Any) -> Any:
-    from tunelab.pruners import MedianPruner
-
-    return _tune(b, seed, cv, MedianPruner(n_startup_trials=5))
+    return _tune(b, seed, cv, "folds")
 
 
 METHODS: dict[str, Callable[[Budget, int, Any], Any]] = {
@@ -127,32 +137,46 @@ METHODS: dict[str, Callable[[Budget, int, Any], Any]] = {
     "BayesSearchCV (skopt)": bayes_search,
     "OptunaSearchCV": optuna_search,
     "TuneSearchCV auto": tune_search,
-    "TuneSearchCV auto + pruning": tune_search_pruned,
+    "TuneSearchCV auto + fold pruning": tune_search_pruned,
 }
 
 
 def folds_fitted(search: Any) -> int:
-    """CV fold fits of one search (the final refit not counted)."""
+    """CV fold fits of one fitted search (the final refit not counted)."""
     results = getattr(search, "cv_results_", None)
     if results is not None:
         return int(sum(np.isfinite(results[k]).sum() for k in results if k.startswith("split") and "_test_" in k))
     return len(search.trials_) * int(search.n_splits_)  # OptunaSearchCV
 
 
-def run_one(make: Callable[[Budget, int, Any], Any], X: Any, y: Any, b: Budget, seed: int) -> dict[str, float]:
-    """Fit once (best CV score, time, folds) and run the nested CV around a fresh copy."""
+def run_one(method: str, dataset: str, budget: Budget, seed: int, outer_folds: int) -> dict[str, Any]:
+    """Nested CV of one method on one problem and seed; the record written to the cache."""
     from sklearn.model_selection import StratifiedKFold
 
     from tunelab.sklearn import nested_cv
 
+    warnings.filterwarnings("ignore")  # peers' deprecation noise
+    X, y = load(dataset)
     cv = StratifiedKFold(5, shuffle=True, random_state=seed)
+    outer = StratifiedKFold(outer_folds, shuffle=True, random_state=seed + 1000)
     start = time.perf_counter()
-    search = make(b, seed, cv).fit(X, y)
+    result = nested_cv(METHODS[method](budget, seed, cv), X, y, outer_cv=outer, scoring="accuracy")
     elapsed = time.perf_counter() - start
-    outer = StratifiedKFold(b.outer_folds, shuffle=True, random_state=seed + 1000)
-    nested = nested_cv(make(b, seed, cv), X, y, outer_cv=outer, scoring="accuracy")
-    return {"best": float(search.best_score_), "nested": nested.mean, "time": elapsed,
-            "folds": float(folds_fitted(search))}
+    return {"method": method, "dataset": dataset, "budget": budget.name, "seed": seed, "outer_folds": outer_folds,
+            "nested": result.mean, "best": result.inner_mean, "gap": result.optimism_gap,
+            "time": elapsed / outer_folds, "folds": float(np.mean([folds_fitted(s) for s in result.searches]))}
+
+
+def _load(cache: Path) -> list[dict[str, Any]]:
+    if not cache.exists():
+        return []
+    out = []
+    for line in cache.read_text().splitlines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:  # a line cut by an interrupted run
+            continue
+    return out
 
 
 def _fmt(values: list[float], digits: int = 4) -> str:
@@ -161,35 +185,78 @@ def _fmt(values: list[float], digits: int = 4) -> str:
     return f"{np.mean(values):.{digits}f} ± {np.std(values, ddof=1):.{digits}f}"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="one seed, lecture problem, 12 candidates")
-    parser.add_argument("--seeds", type=int, default=None, help="seeds per method (default 10, 1 with --quick)")
-    parser.add_argument("--datasets", default=None, help="comma-separated: lecture,breast_cancer,digits")
-    args = parser.parse_args()
+def report(records: list[dict[str, Any]], budget: Budget, n_trials_total: int) -> str:
+    """Markdown tables, one per dataset: mean ± std over seeds of each column."""
+    by: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for r in records:
+        if r["budget"] == budget.name:
+            by[(r["dataset"], r["method"])].append(r)
+    lines: list[str] = []
+    for dataset in dict.fromkeys(d for d, _ in by):
+        rows = {m: by[(dataset, m)] for m in METHODS if by.get((dataset, m))}
+        seeds = sorted({r["seed"] for rs in rows.values() for r in rs})
+        outer = sorted({r["outer_folds"] for rs in rows.values() for r in rs})
+        lines += [f"\n### {dataset}: {budget.n_trials} candidates, 5-fold inner CV, "
+                  f"{'/'.join(map(str, outer))}-fold outer CV, seeds {seeds[0]}-{seeds[-1]} ({len(seeds)})\n",
+                  "| method | best CV score (inner) | nested-CV score | optimism gap | wall time per search (s) "
+                  "| folds fitted per search | seeds |", "|---|---|---|---|---|---|---|"]
+        for m, rs in rows.items():
+            col = {k: [r[k] for r in rs] for k in ("best", "nested", "gap", "time", "folds")}
+            lines.append(f"| {m} | {_fmt(col['best'])} | {_fmt(col['nested'])} | {_fmt(col['gap'])} "
+                         f"| {_fmt(col['time'], 1)} | {_fmt(col['folds'], 0)} of {5 * n_trials_total} | {len(rs)} |")
+    return "\n".join(lines) + "\n"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options (see the module docstring)."""
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="one seed, lecture problem, 12 candidates")
+    p.add_argument("--seeds", type=int, default=None, help="seeds per method (default 10, 1 with --quick)")
+    p.add_argument("--first-seed", type=int, default=0)
+    p.add_argument("--outer", type=int, default=3, help="outer folds of the nested CV")
+    p.add_argument("--datasets", default=None, help="comma-separated: lecture,breast_cancer,digits")
+    p.add_argument("--methods", default=",".join(METHODS), help="comma-separated method names")
+    p.add_argument("--cache", type=Path, default=Path("benchmarks/results/search_cv.jsonl"))
+    p.add_argument("--out", type=Path, default=Path("docs/benchmarks_search_cv"))
+    p.add_argument("--report-only", action="store_true")
+    args = p.parse_args(argv)
+    args.seeds = args.seeds or (1 if args.quick else 10)
+    args.datasets = (args.datasets or ("lecture" if args.quick else "lecture,breast_cancer,digits")).split(",")
+    args.methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    unknown = set(args.methods) - set(METHODS)
+    if unknown:
+        p.error(f"unknown methods {sorted(unknown)}; choose from {', '.join(METHODS)}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     budget = QUICK if args.quick else FULL
-    n_seeds = args.seeds or (1 if args.quick else 10)
-    datasets = (args.datasets or ("lecture" if args.quick else "lecture,breast_cancer,digits")).split(",")
-    warnings.filterwarnings("ignore")  # peers' deprecation noise
-    for name in datasets:
-        X, y = load(name)
-        print(f"\n### {name}: {X.shape[0]}x{X.shape[1]}, {budget.n_trials} candidates, 5-fold CV, "
-              f"{budget.outer_folds}-fold outer CV, {n_seeds} seed(s)\n")
-        print("| method | best CV score | nested-CV score | wall time (s) | folds fitted |")
-        print("|---|---|---|---|---|")
-        for label, make in METHODS.items():
-            rows: list[dict[str, float]] = []
-            try:
-                rows = [run_one(make, X, y, budget, seed) for seed in range(n_seeds)]
-            except ImportError as err:
-                print(f"| {label} | not installed ({err.name}) | | | |")
-                continue
-            except Exception as err:  # a peer broken by this scikit-learn: report, go on
-                print(f"| {label} | failed: {type(err).__name__}: {str(err)[:80]} | | | |")
-                continue
-            cols = {k: [r[k] for r in rows] for k in ("best", "nested", "time", "folds")}
-            print(f"| {label} | {_fmt(cols['best'])} | {_fmt(cols['nested'])} | {_fmt(cols['time'], 1)} "
-                  f"| {_fmt(cols['folds'], 0)} |", flush=True)
+    args.cache.parent.mkdir(parents=True, exist_ok=True)
+    done = {(r["method"], r["dataset"], r["budget"], r["seed"]) for r in _load(args.cache)}
+    if not args.report_only:
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
+            for dataset in args.datasets:
+                for method in args.methods:
+                    if (method, dataset, budget.name, seed) in done:
+                        continue
+                    try:
+                        record = run_one(method, dataset, budget, seed, args.outer)
+                    except ImportError as err:
+                        print(f"{method}: not installed ({err.name})", flush=True)
+                        continue
+                    except Exception as err:  # a peer broken by this scikit-learn: report, go on
+                        print(f"{method} on {dataset}: failed: {type(err).__name__}: {str(err)[:120]}", flush=True)
+                        continue
+                    with args.cache.open("a") as fh:
+                        fh.write(json.dumps(record) + "\n")
+                    print(f"{time.strftime('%H:%M:%S')} {dataset} seed {seed} {method}: nested "
+                          f"{record['nested']:.4f}, folds {record['folds']:.0f}, {record['time']:.1f} s", flush=True)
+    text = report(_load(args.cache), budget, budget.n_trials)
+    if not args.quick:
+        args.out.with_suffix(".md").write_text("# TuneSearchCV benchmark\n\nGenerated by `python benchmarks/"
+                                               "search_cv.py` (see its docstring).\n" + text)
+    print(text)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@
 its study is one candidate, cross-validated fold by fold. With ``sampler="grid"`` it gives
 exactly GridSearchCV's ``cv_results_`` scores and best parameters; with ``"tpe"``, ``"gp"`` or
 ``"auto"`` it searches adaptively; with a ``pruner`` it reports the running mean of the fold
-scores after each fold and stops candidates whose first folds already look bad.
+scores after each fold and stops candidates whose first folds already look bad
+(``pruner="folds"`` compares them fold by fold with the best candidate so far).
 :func:`nested_cv` wraps the whole search in an outer cross-validation, so the number you report
 is not the optimistic ``best_score_``.
 
@@ -100,7 +101,9 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
             or a dict name → scorer (multi-metric; then ``refit`` names the metric to select on).
         refit: Refit the best candidate on all data (True), on metric ``name`` (str), pick with
             a callable ``f(cv_results_) -> index``, or not at all (False).
-        pruner: None, ``"median"`` or a :class:`~tunelab.pruners.Pruner`. With a pruner, folds
+        pruner: None, ``"folds"`` (:class:`~tunelab.pruners.FoldPruner`: a candidate that trails
+            the best one on the same folds by more than the fold noise stops; the rule made for
+            CV), ``"median"`` or a :class:`~tunelab.pruners.Pruner`. With a pruner, folds
             run one after another and the running mean of the test scores is reported after
             each; a pruned candidate is in ``cv_results_`` with ``state="PRUNED"``, NaN in the
             folds it did not fit, mean/std over the folds it did, and the worst rank.

@@ -241,7 +241,7 @@ def test_get_pruner_resolves_names_and_objects() -> None:
     custom = PercentilePruner(10)
     assert get_pruner(custom) is custom
     with pytest.raises(
-        ValueError, match="`pruner` must be a Pruner, None or one of 'none', 'median', got 'asha'"
+        ValueError, match="`pruner` must be a Pruner, None or one of 'none', 'median', 'folds', got 'asha'"
     ):
         get_pruner("asha")
     with pytest.raises(TypeError, match="`pruner` must be a Pruner, None or a name"):

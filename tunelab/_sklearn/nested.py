@@ -27,6 +27,7 @@ class NestedCVResult:
         optimism_gap: ``mean(inner_best_scores) - mean``; > 0 when ``best_score_`` flatters.
         scoring: The outer metric's name.
         studies: Each outer fold's tunelab study (None for searches without ``study_``).
+        searches: Each outer fold's fitted search (its ``cv_results_``, ``best_estimator_`` …).
 
     Example:
         >>> r = NestedCVResult(outer_scores=(0.8, 0.9), mean=0.85, std=0.07, ci95=(0.2, 1.5),
@@ -45,6 +46,7 @@ class NestedCVResult:
     optimism_gap: float
     scoring: str
     studies: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+    searches: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def inner_mean(self) -> float:
@@ -137,7 +139,7 @@ def nested_cv(search: Any, X: Any, y: Any, outer_cv: Any = 5, scoring: Any = Non
     _, splits = check_cv(outer_cv, X, y, None, is_classifier(search))
     has_study = "study_name" in search.get_params(deep=False)
     base = (search.get_params(deep=False).get("study_name") if has_study else None) or f"nested-{uuid.uuid4().hex[:8]}"
-    outer, inner, chosen, studies = [], [], [], []
+    outer, inner, chosen, studies, searches = [], [], [], [], []
     for k, (train, test) in enumerate(splits):
         fold = clone(search)
         if has_study:
@@ -148,10 +150,11 @@ def nested_cv(search: Any, X: Any, y: Any, outer_cv: Any = 5, scoring: Any = Non
         inner.append(float(fold.best_score_))
         chosen.append(dict(fold.best_params_))
         studies.append(getattr(fold, "study_", None))
+        searches.append(fold)
     mean, std, ci = mean_std_ci(outer)
     gap = float(sum(inner) / len(inner)) - mean
     if scoring is None:
         refit, inner_scoring = getattr(search, "refit", None), getattr(search, "scoring", None)
         scoring_name = refit if isinstance(refit, str) else inner_scoring if isinstance(inner_scoring, str) else "score"
     return NestedCVResult(tuple(outer), mean, std, ci, tuple(inner), tuple(chosen), gap, scoring_name,
-                          tuple(studies))
+                          tuple(studies), tuple(searches))

@@ -9,19 +9,21 @@ Example:
 from __future__ import annotations
 
 from tunelab.pruners.base import NopPruner, Pruner
+from tunelab.pruners.folds import FoldPruner
 from tunelab.pruners.median import MedianPruner, PercentilePruner
 
-__all__ = ["MedianPruner", "NopPruner", "PercentilePruner", "Pruner", "get_pruner"]
+__all__ = ["FoldPruner", "MedianPruner", "NopPruner", "PercentilePruner", "Pruner", "get_pruner"]
 
-_NAMES = ("none", "median")
+_NAMES = ("none", "median", "folds")
 
 
 def get_pruner(spec: str | Pruner | None) -> Pruner:
     """Resolve a pruner name or object, as ``create_study(pruner=...)`` does.
 
     Args:
-        spec: A :class:`Pruner` (used as is), None or ``"none"`` (never prune), or ``"median"``
-            (:class:`MedianPruner` with its defaults); names are case-insensitive.
+        spec: A :class:`Pruner` (used as is), None or ``"none"`` (never prune), ``"median"``
+            (:class:`MedianPruner` with its defaults) or ``"folds"`` (:class:`FoldPruner`, the
+            paired fold-by-fold rule for cross-validation); names are case-insensitive.
 
     Returns:
         The pruner.
@@ -36,7 +38,7 @@ def get_pruner(spec: str | Pruner | None) -> Pruner:
         >>> get_pruner("hyper")
         Traceback (most recent call last):
         ...
-        ValueError: `pruner` must be a Pruner, None or one of 'none', 'median', got 'hyper'.
+        ValueError: `pruner` must be a Pruner, None or one of 'none', 'median', 'folds', got 'hyper'.
     """
     if isinstance(spec, Pruner):
         return spec
@@ -49,6 +51,8 @@ def get_pruner(spec: str | Pruner | None) -> Pruner:
         return NopPruner()
     if name == "median":
         return MedianPruner()
+    if name == "folds":
+        return FoldPruner()
     raise ValueError(
         f"`pruner` must be a Pruner, None or one of {', '.join(repr(n) for n in _NAMES)}, got {spec!r}."
     )
