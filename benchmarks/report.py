@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.stats import rankdata
 
 __all__ = ["build", "markdown", "write"]
 
@@ -50,6 +51,23 @@ def _scores(runs: dict[tuple[str, str, str], dict[int, list[float]]], budgets: l
                     score = 100.0 * (r_mean - float(np.mean(vals))) / span if span > 0 else 0.0
                     per_problem[suite][problem].setdefault(m, {})[budget] = score
     mean: dict[str, dict[str, dict[int, float]]] = {}
+    ranks: dict[str, dict[str, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
+    for suite in {s for s, _ in problems}:
+        names = sorted(p for s, p in problems if s == suite)
+        methods = sorted({m for s, p, m in runs if s == suite})
+        for budget in budgets:
+            table = []  # problem x method: mean best value (NaN when a method did not run it)
+            for p in names:
+                row = []
+                for m in methods:
+                    vals = [t[budget - 1] for t in runs.get((suite, p, m), {}).values() if len(t) >= budget]
+                    row.append(float(np.mean(vals)) if vals else np.nan)
+                table.append(row)
+            values = np.array(table)
+            complete = ~np.isnan(values).any(axis=0)
+            r = np.array([rankdata(row[complete]) for row in values])
+            for k, m in enumerate(np.array(methods)[complete]):
+                ranks[suite][str(m)][budget] = float(r[:, k].mean())
     for suite, by_problem in per_problem.items():
         mean[suite] = {}
         all_methods = {m for scores in by_problem.values() for m in scores}
@@ -59,7 +77,7 @@ def _scores(runs: dict[tuple[str, str, str], dict[int, list[float]]], budgets: l
                 vals = [scores[m][budget] for scores in by_problem.values() if budget in scores.get(m, {})]
                 if len(vals) == len(by_problem):  # only methods run on every problem of the suite
                     mean[suite][m][budget] = float(np.mean(vals))
-    return {"per_problem": per_problem, "mean": mean}
+    return {"per_problem": per_problem, "mean": mean, "rank": ranks}
 
 
 def _regrets(records: list[dict[str, Any]], runs: dict[tuple[str, str, str], dict[int, list[float]]],
@@ -107,7 +125,7 @@ def build(records: list[dict[str, Any]], methods: list[str], budgets: list[int])
         if r["kind"] == "run" and r["method"] in methods:
             overhead_s[r["method"]].setdefault(r["suite"], []).append(r["s_per_trial_overhead"])  # type: ignore[attr-defined]
     return {
-        "budgets": budgets, "methods": methods, "score": scores["mean"], "score_per_problem": scores["per_problem"],
+        "budgets": budgets, "methods": methods, "score": scores["mean"], "rank": scores["rank"], "score_per_problem": scores["per_problem"],
         "regret": _regrets(records, runs, budgets), "seeds": dict(seeds), "overhead_ms": _overhead(records, methods),
         "auto_choices": choices,
         "s_per_trial_in_runs": {m: {s: float(np.median(v)) for s, v in d.items()} for m, d in overhead_s.items()},
@@ -119,20 +137,24 @@ def _fmt(x: float) -> str:
     return f"{x:.2g}" if abs(x) < 0.01 or abs(x) >= 1000 else f"{x:.3g}"
 
 
-def _score_table(data: dict[str, Any]) -> list[str]:
-    budgets, suites = data["budgets"], [s for s in ("synthetic", "real") if s in data["score"]]
-    head = " | ".join(f"{s} @{b}" for s in suites for b in budgets)
-    lines = [f"| method | {head} | seeds (synth / real) |", "|---" * (1 + len(suites) * len(budgets) + 1) + "|"]
-    best = {(s, b): max((v.get(b, -1e9) for v in data["score"][s].values()), default=0) for s in suites for b in budgets}
+def _budget_table(data: dict[str, Any], key: str, higher_is_better: bool, with_seeds: bool) -> list[str]:
+    """Methods x (suite, budget) table of ``data[key]``, the best cell of each column in bold."""
+    budgets, suites = data["budgets"], [s for s in ("synthetic", "real") if s in data.get(key, {})]
+    head = " | ".join(f"{s} @{b}" for s in suites for b in budgets) + (" | seeds (synth / real)" if with_seeds else "")
+    lines = [f"| method | {head} |", "|---" * (1 + len(suites) * len(budgets) + with_seeds) + "|"]
+    pick = max if higher_is_better else min
+    worst = -1e9 if higher_is_better else 1e9
+    best = {(s, b): pick((v.get(b, worst) for v in data[key][s].values()), default=0) for s in suites for b in budgets}
     for m in data["methods"]:
         cells = []
         for s in suites:
             for b in budgets:
-                v = data["score"][s].get(m, {}).get(b)
+                v = data[key][s].get(m, {}).get(b)
                 cell = "–" if v is None else f"{v:.1f}"
                 cells.append(f"**{cell}**" if v is not None and v == best[(s, b)] else cell)
-        n = " / ".join(str(data["seeds"].get(s, {}).get(m, 0)) for s in suites)
-        lines.append(f"| {m} | {' | '.join(cells)} | {n} |")
+        if with_seeds:
+            cells.append(" / ".join(str(data["seeds"].get(s, {}).get(m, 0)) for s in suites))
+        lines.append(f"| {m} | {' | '.join(cells)} |")
     return lines
 
 
@@ -169,7 +191,12 @@ def markdown(data: dict[str, Any]) -> str:
            "Generated by `python benchmarks/sample_efficiency.py` (see its docstring); "
            f"machine: {data['machine']}. Every method minimises; `tunelab-random` is the random baseline.", "",
            "## Normalised score (mean over the suite's problems; random = 0, best value any method found = 100)", ""]
-    out += _score_table(data)
+    out += _budget_table(data, "score", higher_is_better=True, with_seeds=True)
+    if data.get("rank"):
+        out += ["", "## Mean rank over the suite's problems (1 = best mean final value; ties share a rank)", "",
+                "A check that does not depend on each problem's span: a problem where all methods are within a "
+                "few hundredths counts as much as any other.", ""]
+        out += _budget_table(data, "rank", higher_is_better=False, with_seeds=False)
     for suite in ("synthetic", "real"):
         for b in data["budgets"]:
             if suite == "synthetic":
