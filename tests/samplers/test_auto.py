@@ -44,6 +44,20 @@ def test_choice_rule(dims, cats, conditional, n, expected):
     assert choose_sampler(SpaceSummary(dims, cats, conditional), n) == expected
 
 
+@pytest.mark.parametrize(
+    ("dims", "cats", "ints", "expected"),
+    [
+        (4, 0, 3, "tpe"),  # a tree ensemble's space: mostly integers
+        (4, 1, 2, "tpe"),  # integers and a categorical outnumber the float
+        (4, 1, 1, "gp"),  # two floats, an int and a categorical: as many floats as the rest
+        (4, 0, 2, "gp"),
+        (3, 0, 3, "tpe"),  # integers only
+    ],
+)
+def test_integer_heavy_spaces_go_to_tpe(dims, cats, ints, expected):
+    assert choose_sampler(SpaceSummary(dims, cats, False, n_integer=ints), 50) == expected
+
+
 def test_choice_rule_thresholds_are_parameters():
     s = SpaceSummary(8, 0, False)
     assert choose_sampler(s, 5, n_startup_trials=3) == "gp"
@@ -63,7 +77,15 @@ def test_summarize_space_sees_conditionals_and_categoricals():
     study.optimize(objective, n_trials=12)
     summary = summarize_space(study.trials)
     assert (summary.n_dims, summary.n_categorical, summary.conditional) == (2, 1, True)
-    assert summary.n_continuous == 1
+    assert summary.n_continuous == 1 and summary.n_integer == 0
+
+
+def test_summarize_space_counts_integers_and_stepped_floats():
+    study = tunelab.create_study(storage=":memory:", sampler="random", seed=0)
+    study.optimize(lambda t: t.suggest_int("n", 1, 9) + t.suggest_float("s", 0, 1, step=0.25)
+                   + t.suggest_float("x", 0, 1), n_trials=3)
+    summary = summarize_space(study.trials)
+    assert (summary.n_integer, summary.n_float, summary.n_discrete) == (2, 1, 2)
 
 
 # -- on real studies --------------------------------------------------------------------------

@@ -6,13 +6,17 @@ looks at the study's finished trials and delegates the whole trial to one sub-sa
 1. **Start-up** (fewer than ``n_startup_trials`` COMPLETE trials): scrambled Sobol' points
    (:class:`~tunelab.samplers.qmc.QMCSampler`), which cover the space more evenly than random.
 2. **Gaussian process** (:class:`~tunelab.samplers.gp.GPSampler`) while the space is small and
-   mostly continuous and the run is short: it is far more sample-efficient there (median
+   mostly continuous (at least as many float dimensions as integer and categorical ones
+   together) and the run is short: it is far more sample-efficient there (median
    regret at 50 evaluations over 10 seeds, docs/benchmarks.md: Branin 1.2e-4 vs TPE's 0.11,
    Hartmann-6 1.3e-3 vs 0.32, Ackley-10 13.4 vs 17.7, Styblinski-Tang-20 340 vs 353) and
    costs ~0.02-0.2 s per trial up to 500 trials, small next to any objective worth tuning.
 3. **TPE** (:class:`~tunelab.samplers.tpe.TPESampler`, multivariate) when the GP is the wrong
    tool: conditional spaces (parameters that exist only under some choices: the GP models
-   only the shared part), categorical-heavy spaces, more than ``max_gp_dims`` dimensions, and
+   only the shared part), spaces where integer and categorical dimensions outnumber the
+   float ones (the objective is then a step function that a smooth GP fits poorly: in the
+   real-model suite of docs/benchmarks.md, tree ensembles with integer depths, leaf sizes and
+   tree counts, TPE found better models than the GP), more than ``max_gp_dims`` dimensions, and
    long runs (``max_gp_trials`` COMPLETE trials and beyond: TPE costs milliseconds per trial
    where the GP's cost grows with the history). Once TPE is chosen the study stays on it.
 
@@ -38,7 +42,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from tunelab.samplers.base import Sampler
 from tunelab.samplers.qmc import QMCSampler
-from tunelab.space import Categorical, Distribution
+from tunelab.space import Categorical, Distribution, Float, Int
 
 if TYPE_CHECKING:
     from tunelab.study import Study
@@ -57,20 +61,33 @@ class SpaceSummary:
         n_dims: Parameters every finished trial has with one distribution (constants excluded).
         n_categorical: How many of those are categorical.
         conditional: Some parameter exists in some finished trials but not in others.
+        n_integer: How many are integers (or floats with a ``step``).
 
     Example:
-        >>> SpaceSummary(n_dims=3, n_categorical=1, conditional=False).n_continuous
-        2
+        >>> s = SpaceSummary(n_dims=4, n_categorical=1, conditional=False, n_integer=1)
+        >>> s.n_continuous, s.n_float, s.n_discrete
+        (3, 2, 2)
     """
 
     n_dims: int
     n_categorical: int
     conditional: bool
+    n_integer: int = 0
 
     @property
     def n_continuous(self) -> int:
         """Non-categorical dimensions (floats and ints)."""
         return self.n_dims - self.n_categorical
+
+    @property
+    def n_float(self) -> int:
+        """Float dimensions without a step."""
+        return self.n_continuous - self.n_integer
+
+    @property
+    def n_discrete(self) -> int:
+        """Integer, stepped and categorical dimensions."""
+        return self.n_categorical + self.n_integer
 
 
 def summarize_space(trials: Sequence[FrozenTrial]) -> SpaceSummary:
@@ -90,7 +107,8 @@ def summarize_space(trials: Sequence[FrozenTrial]) -> SpaceSummary:
             shared = {n: d for n, d in shared.items() if t.distributions.get(n) == d}
     dims = {n: d for n, d in (shared or {}).items() if not d.single}
     n_cat = sum(isinstance(d, Categorical) for d in dims.values())
-    return SpaceSummary(len(dims), n_cat, conditional=bool(union - set(dims)))
+    n_int = sum(isinstance(d, Int) or (isinstance(d, Float) and d.step is not None) for d in dims.values())
+    return SpaceSummary(len(dims), n_cat, conditional=bool(union - set(dims)), n_integer=n_int)
 
 
 def choose_sampler(
@@ -104,9 +122,9 @@ def choose_sampler(
     """The rule of :class:`AutoSampler`: ``"qmc"``, ``"gp"`` or ``"tpe"``.
 
     * ``"qmc"`` while fewer than ``n_startup_trials`` trials are COMPLETE;
-    * ``"tpe"`` for conditional spaces, more than ``max_gp_dims`` dimensions, categorical-heavy
-      spaces (more than 4 categoricals, or more categorical than numeric dimensions) and
-      from ``max_gp_trials`` COMPLETE trials on;
+    * ``"tpe"`` for conditional spaces, more than ``max_gp_dims`` dimensions, more than 4
+      categoricals, more integer and categorical dimensions than float ones, and from
+      ``max_gp_trials`` COMPLETE trials on;
     * ``"gp"`` otherwise.
 
     Example:
@@ -115,6 +133,8 @@ def choose_sampler(
         ('qmc', 'gp', 'tpe')
         >>> choose_sampler(SpaceSummary(4, 1, conditional=True), 40)
         'tpe'
+        >>> choose_sampler(SpaceSummary(4, 0, conditional=False, n_integer=3), 40)  # mostly integers
+        'tpe'
     """
     if n_complete < n_startup_trials:
         return "qmc"
@@ -122,7 +142,7 @@ def choose_sampler(
         return "tpe"
     if summary.n_dims > max_gp_dims:
         return "tpe"
-    if summary.n_categorical > 4 or summary.n_categorical > summary.n_continuous:
+    if summary.n_categorical > 4 or summary.n_discrete > summary.n_float:
         return "tpe"
     return "gp"
 
