@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from tunelab.study import Study
     from tunelab.trial import FrozenTrial
 
-__all__ = ["NopPruner", "Pruner"]
+__all__ = ["NopPruner", "Pruner", "maximizing"]
 
 
 class Pruner(ABC):
@@ -45,3 +45,15 @@ class NopPruner(Pruner):
 
     def prune(self, study: Study | None, trial: FrozenTrial | None) -> bool:
         return False
+
+
+def maximizing(study: Study) -> bool:
+    """True if ``study`` maximises its objective (pruners compare values in its direction).
+
+    Example:
+        >>> import tunelab
+        >>> maximizing(tunelab.create_study(storage=":memory:", direction="maximize"))
+        True
+    """
+    direction = getattr(study.direction, "value", study.direction)
+    return str(direction).lower() == "maximize"

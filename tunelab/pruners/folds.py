@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tunelab.pruners.base import Pruner
+from tunelab.pruners.base import Pruner, maximizing
 
 if TYPE_CHECKING:
     from tunelab.study import Study
@@ -138,7 +138,7 @@ class FoldPruner(Pruner):
         n_folds = self.n_folds or max(len(t.intermediate_values) for t in complete)
         if k == 0 or k >= n_folds or np.isnan(own).any():
             return False
-        sign = 1.0 if str(getattr(study.direction, "value", study.direction)).lower() == "maximize" else -1.0
+        sign = 1.0 if maximizing(study) else -1.0
         incumbent = max(complete, key=lambda t: sign * float(t.value))  # type: ignore[arg-type]
         best = fold_scores(incumbent.intermediate_values)
         if best.size < k or np.isnan(best[:k]).any():

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tunelab.pruners.base import Pruner
+from tunelab.pruners.base import Pruner, maximizing
 
 if TYPE_CHECKING:
     from tunelab.study import Study
@@ -59,11 +59,6 @@ def _check_percentile(value: Any) -> float:
     if not (math.isfinite(number) and 0.0 <= number <= 100.0):
         raise ValueError(f"`percentile` must be a number in [0, 100], got {value!r}.")
     return number
-
-
-def _maximize(study: Study) -> bool:
-    direction = getattr(study.direction, "value", study.direction)
-    return str(direction).lower() == "maximize"
 
 
 class PercentilePruner(Pruner):
@@ -140,7 +135,7 @@ class PercentilePruner(Pruner):
         own = [v for v in values.values() if not math.isnan(v)]
         if not own:
             return False
-        if _maximize(study):
+        if maximizing(study):
             return max(own) < float(np.percentile(others, 100.0 - self.percentile))
         return min(own) > float(np.percentile(others, self.percentile))
 
