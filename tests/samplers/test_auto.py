@@ -130,6 +130,21 @@ def test_categorical_heavy_and_high_dimensional_spaces_go_to_tpe():
     assert _history(_run(wide, 11, max_gp_dims=5))[-1] == (10, "TPESampler")
 
 
+def test_pruned_trials_count_toward_the_start_up():
+    assert choose_sampler(SpaceSummary(2, 0, False), 3, n_pruned=7) == "gp"
+    assert choose_sampler(SpaceSummary(2, 0, False), 3, n_pruned=6) == "qmc"
+
+    def objective(trial):  # a study pruned so hard that only every fourth trial completes
+        x = trial.suggest_float("x", 0, 1) + trial.suggest_float("y", 0, 1)
+        if trial.number % 4:
+            raise tunelab.TrialPruned()
+        return x
+
+    study = _run({}, 14, objective)
+    assert sum(t.state == tunelab.TrialState.COMPLETE for t in study.trials[:10]) == 3
+    assert _history(study) == [(0, "QMCSampler"), (10, "GPSampler")]
+
+
 def test_long_study_switches_from_gp_to_tpe_and_stays():
     study = _run({"x": Float(0, 1), "n": Int(1, 5)}, 18, n_startup_trials=4, max_gp_trials=8)
     assert _history(study) == [(0, "QMCSampler"), (4, "GPSampler"), (8, "TPESampler")]

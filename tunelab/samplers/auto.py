@@ -3,7 +3,8 @@
 ``create_study(sampler=None)`` (or ``"auto"``) uses :class:`AutoSampler`. Before each trial it
 looks at the study's finished trials and delegates the whole trial to one sub-sampler:
 
-1. **Start-up** (fewer than ``n_startup_trials`` COMPLETE trials): scrambled Sobol' points
+1. **Start-up** (fewer than ``n_startup_trials`` finished trials, COMPLETE or PRUNED: a pruned
+   trial has located a bad region as surely as a complete one): scrambled Sobol' points
    (:class:`~tunelab.samplers.qmc.QMCSampler`), which cover the space more evenly than random.
 2. **Gaussian process** (:class:`~tunelab.samplers.gp.GPSampler`) while the space is small and
    mostly continuous (at least as many float dimensions as integer and categorical ones
@@ -115,13 +116,16 @@ def choose_sampler(
     summary: SpaceSummary,
     n_complete: int,
     *,
+    n_pruned: int = 0,
     n_startup_trials: int = 10,
     max_gp_dims: int = 20,
     max_gp_trials: int = 300,
 ) -> Choice:
     """The rule of :class:`AutoSampler`: ``"qmc"``, ``"gp"`` or ``"tpe"``.
 
-    * ``"qmc"`` while fewer than ``n_startup_trials`` trials are COMPLETE;
+    * ``"qmc"`` while fewer than ``n_startup_trials`` trials are COMPLETE or PRUNED
+      (``n_complete + n_pruned``; with aggressive pruning few trials ever complete, and the
+      models learn from pruned trials too);
     * ``"tpe"`` for conditional spaces, more than ``max_gp_dims`` dimensions, more than 4
       categoricals, more integer and categorical dimensions than float ones, and from
       ``max_gp_trials`` COMPLETE trials on;
@@ -136,7 +140,7 @@ def choose_sampler(
         >>> choose_sampler(SpaceSummary(4, 0, conditional=False, n_integer=3), 40)  # mostly integers
         'tpe'
     """
-    if n_complete < n_startup_trials:
+    if n_complete + n_pruned < n_startup_trials:
         return "qmc"
     if summary.conditional or summary.n_dims == 0 or n_complete >= max_gp_trials:
         return "tpe"
@@ -158,7 +162,8 @@ class AutoSampler(Sampler):
 
     Args:
         seed: Seed given to every sub-sampler; None draws one from the OS.
-        n_startup_trials: COMPLETE trials sampled by scrambled Sobol' before a model is used (>= 1).
+        n_startup_trials: Finished (COMPLETE or PRUNED) trials sampled by scrambled Sobol' before a
+            model is used (>= 1).
         max_gp_dims: Largest number of dimensions handed to the GP (>= 1).
         max_gp_trials: COMPLETE trials from which on TPE replaces the GP for good (>= 1).
 
@@ -251,7 +256,8 @@ class AutoSampler(Sampler):
         finished = self._finished(study)
         n_complete = sum(t.state == TrialState.COMPLETE for t in finished)
         choice = choose_sampler(
-            summarize_space(finished), n_complete, n_startup_trials=self.n_startup_trials,
+            summarize_space(finished), n_complete, n_pruned=len(finished) - n_complete,
+            n_startup_trials=self.n_startup_trials,
             max_gp_dims=self.max_gp_dims, max_gp_trials=self.max_gp_trials,
         )
         return choice
