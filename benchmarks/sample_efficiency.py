@@ -39,6 +39,8 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait  # noq
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
+import numpy as np  # noqa: E402
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -97,6 +99,21 @@ def _quiet() -> None:
         pass
 
 
+def _ask_tell_loop(opt: Any, fn: Any, n: int) -> tuple[list[float], list[float]]:
+    """``n`` evaluations of ``fn`` proposed by ``opt``: the values and each trial's ask + tell seconds."""
+    values, seconds = [], []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        config = opt.ask()
+        t1 = time.perf_counter()
+        value = fn(config)
+        t2 = time.perf_counter()
+        opt.tell(config, value)
+        seconds.append((t1 - t0) + (time.perf_counter() - t2))
+        values.append(float(value))
+    return values, seconds
+
+
 def run_one(method: str, suite: str, problem: str, seed: int, budget: int, full_real: bool = False) -> dict[str, Any]:
     """Run ``method`` on ``problem`` for ``budget`` evaluations; the record written to the cache.
 
@@ -108,22 +125,13 @@ def run_one(method: str, suite: str, problem: str, seed: int, budget: int, full_
     _quiet()
     fn = problems(suite, full_real)[problem]
     opt = peers.make_adapter(method, fn.space, seed)
-    best, overhead, current = [], 0.0, float("inf")
     start = time.perf_counter()
-    for _ in range(budget):
-        t0 = time.perf_counter()
-        config = opt.ask()
-        t1 = time.perf_counter()
-        value = fn(config)
-        t2 = time.perf_counter()
-        opt.tell(config, value)
-        overhead += (t1 - t0) + (time.perf_counter() - t2)
-        current = min(current, value)
-        best.append(current)
+    values, seconds = _ask_tell_loop(opt, fn, budget)
     record: dict[str, Any] = {
         "kind": "run", "method": method, "suite": suite, "problem": problem, "seed": seed,
-        "budget": budget, "best": best, "optimum": fn.optimum if fn.optimum == fn.optimum else None,
-        "s_per_trial_overhead": overhead / budget, "s_total": time.perf_counter() - start,
+        "budget": budget, "best": [float(v) for v in np.minimum.accumulate(values)],
+        "optimum": fn.optimum if fn.optimum == fn.optimum else None,
+        "s_per_trial_overhead": float(np.sum(seconds)) / budget, "s_total": time.perf_counter() - start,
     }
     if method.startswith("tunelab"):
         record["sampler_history"] = opt.study.system_attrs.get("sampler_history", [])
@@ -140,15 +148,7 @@ def overhead_run(method: str, n_trials: int, dims: int = 10) -> dict[str, Any]:
     _quiet()
     fn = functions.rosenbrock(dims)
     opt = peers.make_adapter(method, fn.space, 0)
-    seconds = []
-    for _ in range(n_trials):
-        t0 = time.perf_counter()
-        config = opt.ask()
-        t1 = time.perf_counter()
-        value = fn(config)
-        t2 = time.perf_counter()
-        opt.tell(config, value)
-        seconds.append((t1 - t0) + (time.perf_counter() - t2))
+    _, seconds = _ask_tell_loop(opt, fn, n_trials)
     return {"kind": "overhead", "method": method, "dims": dims, "n_trials": n_trials, "seconds": seconds}
 
 
