@@ -46,7 +46,24 @@ __all__ = [
 Space = Mapping[str, Distribution]
 
 
-class TunelabAdapter:
+class _StudyAdapter:
+    """Ask/tell through a study with ``ask(space)`` and ``tell(trial, value)`` (tunelab and Optuna)."""
+
+    study: Any
+    space: dict[str, Any]
+    _live: dict[int, Any]
+
+    def ask(self) -> dict[str, Any]:
+        trial = self.study.ask(self.space)
+        config = dict(trial.params)
+        self._live[id(config)] = trial
+        return config
+
+    def tell(self, config: dict[str, Any], value: float) -> None:
+        self.study.tell(self._live.pop(id(config)), value)
+
+
+class TunelabAdapter(_StudyAdapter):
     """tunelab's samplers through ``study.ask(space)`` / ``study.tell``.
 
     Example:
@@ -62,17 +79,7 @@ class TunelabAdapter:
         self.study = tunelab.create_study(storage=":memory:", sampler=variant, seed=seed)
         self._live: dict[int, Any] = {}
 
-    def ask(self) -> dict[str, Any]:
-        trial = self.study.ask(self.space)
-        config = dict(trial.params)
-        self._live[id(config)] = trial
-        return config
-
-    def tell(self, config: dict[str, Any], value: float) -> None:
-        self.study.tell(self._live.pop(id(config)), value)
-
-
-class OptunaAdapter:
+class OptunaAdapter(_StudyAdapter):
     """Optuna samplers through ``study.ask(distributions)`` / ``study.tell``.
 
     Example:
@@ -93,7 +100,7 @@ class OptunaAdapter:
             "cmaes": lambda: optuna.samplers.CmaEsSampler(seed=seed),
         }
         self.study = optuna.create_study(sampler=samplers[variant]())
-        self.distributions = {n: self._distribution(d) for n, d in space.items()}
+        self.space = {n: self._distribution(d) for n, d in space.items()}
         self._live: dict[int, Any] = {}
 
     @staticmethod
@@ -107,16 +114,6 @@ class OptunaAdapter:
         if isinstance(dist, Float):
             return od.FloatDistribution(dist.low, dist.high, log=dist.log, step=dist.step)
         raise TypeError(f"no Optuna distribution for {dist!r}")
-
-    def ask(self) -> dict[str, Any]:
-        trial = self.study.ask(self.distributions)
-        config = dict(trial.params)
-        self._live[id(config)] = trial
-        return config
-
-    def tell(self, config: dict[str, Any], value: float) -> None:
-        self.study.tell(self._live.pop(id(config)), value)
-
 
 class HyperoptAdapter:
     """hyperopt's TPE, one suggestion at a time through ``tpe.suggest`` and a Trials object.
