@@ -47,6 +47,19 @@ def test_each_outer_fold_keeps_its_study() -> None:
         result.mean = 0.0  # type: ignore[misc]
 
 
+def test_each_outer_fold_keeps_its_fitted_search() -> None:
+    X, y = load_iris(return_X_y=True)
+    outer = StratifiedKFold(3, shuffle=True, random_state=0)
+    result = nested_cv(_search(scoring="accuracy"), X, y, outer_cv=outer)
+    assert len(result.searches) == 3
+    for k, (_, test) in enumerate(outer.split(X, y)):
+        search = result.searches[k]
+        assert search.best_score_ == pytest.approx(result.inner_best_scores[k])
+        assert search.best_params_ == result.best_params[k]
+        assert len(search.cv_results_["params"]) == 15
+        assert search.best_estimator_.score(X[test], y[test]) == pytest.approx(result.outer_scores[k])
+
+
 def test_optimism_gap_is_positive_on_average_over_seeds() -> None:
     # Labels are coin flips: every candidate's true accuracy is 0.5, so best_score_ (the best of
     # ten noisy estimates) is biased upwards while the outer folds are not.
