@@ -12,6 +12,8 @@ from benchmarks.functions import FUNCTIONS
 from tests.contracts.sampler_contract import SamplerContract
 from tunelab import Categorical, Float, Int
 from tunelab.samplers import RandomSampler, get_sampler
+from tunelab.samplers.gp import GPSampler
+from tunelab.samplers.tpe import TPESampler
 from tunelab.samplers.auto import AutoSampler, SpaceSummary, choose_sampler, summarize_space
 
 
@@ -148,6 +150,25 @@ def test_pruned_trials_count_toward_the_start_up():
 def test_long_study_switches_from_gp_to_tpe_and_stays():
     study = _run({"x": Float(0, 1), "n": Int(1, 5)}, 18, n_startup_trials=4, max_gp_trials=8)
     assert _history(study) == [(0, "QMCSampler"), (4, "GPSampler"), (8, "TPESampler")]
+
+
+@pytest.mark.parametrize(
+    ("problem", "standalone"),
+    [("branin", GPSampler), ("hartmann6", GPSampler),
+     ("mixed", lambda seed: TPESampler(seed=seed, startup="qmc"))],
+)
+def test_auto_proposes_exactly_what_its_choice_would_alone(problem, standalone):
+    # Same start-up design and seeds: AutoSampler in GP mode is GPSampler point for point (and
+    # in TPE mode, TPESampler with a QMC start-up), so the benchmark compares choices, not luck.
+    f = FUNCTIONS[problem]
+
+    def params(sampler, seed):
+        study = tunelab.create_study(storage=":memory:", sampler=sampler, seed=seed)
+        study.optimize(f.objective, n_trials=13)
+        return [t.params for t in study.trials]
+
+    auto = AutoSampler(seed=3, max_gp_dims=20 if standalone is GPSampler else 2)  # 4-D mixed: TPE
+    assert params(auto, 3) == params(standalone(seed=3), 3)
 
 
 def test_same_seed_same_sequence_other_seed_differs():

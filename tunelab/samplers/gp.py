@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from tunelab.samplers.base import Sampler
+from tunelab.samplers.qmc import QMCSampler
 from tunelab.space import Categorical, Distribution, Float, Int
 
 if TYPE_CHECKING:
@@ -190,8 +190,8 @@ class GPSampler(Sampler):
         acquisition: ``"logei"`` (log expected improvement, the default), ``"ucb"`` (upper
             confidence bound with a growing β), ``"pi"`` (log probability of improvement) or
             ``"uncertainty"`` (posterior std: learns the function instead of optimising it).
-        n_startup_trials: Trials drawn by scrambled Sobol / random sampling before the GP is
-            used (>= 1).
+        n_startup_trials: COMPLETE trials drawn from a scrambled Sobol' design
+            (:class:`~tunelab.samplers.qmc.QMCSampler` with this seed) before the GP is used (>= 1).
         n_candidates: QMC candidates scored per proposal before local refinement (>= 1).
         seed: Seed for reproducible proposals; None draws one from the OS.
         deterministic_objective: Fix the GP's noise at 1e-6 (the objective has no noise).
@@ -225,11 +225,13 @@ class GPSampler(Sampler):
             raise TypeError(f"`deterministic_objective` must be a bool, got {deterministic_objective!r}.")
         self.deterministic_objective = deterministic_objective
         self._theta: dict[tuple[Any, ...], np.ndarray] = {}
-        self._qmc_seed: int | None = None
+        # The start-up is AutoSampler's own QMC design with the same seed, so that AutoSampler in
+        # GP mode proposes exactly what a GPSampler alone would.
+        self._startup = QMCSampler(seed=self.seed)
 
     def reseed(self, seed: int | None) -> None:
         super().reseed(seed)
-        self._qmc_seed = None
+        self._startup.reseed(seed)
 
     def describe(self) -> str:
         return f"GPSampler(acquisition={self.acquisition!r}, seed={self.seed})"
@@ -262,7 +264,7 @@ class GPSampler(Sampler):
             return {}
         complete = study.get_trials((TrialState.COMPLETE,))
         if len(complete) < self.n_startup_trials:
-            return self._startup_point(trial.number, space)
+            return self._startup.sample_relative(study, trial, space)
         with _one_blas_thread():
             return self._propose(study, trial, space, complete)
 
@@ -298,16 +300,6 @@ class GPSampler(Sampler):
                 _masked(fn, seen), columns, self._rng, n_candidates=self.n_candidates, centers=centers
             )
         return {n: _decode(d, x[k]) for k, (n, d) in enumerate(space.items())}
-
-    def _startup_point(self, number: int, space: dict[str, Distribution]) -> dict[str, Any]:
-        from scipy.stats import qmc
-
-        if self._qmc_seed is None:
-            self._qmc_seed = int(self._rng.integers(2**31))
-        n = 1 << max(int(math.ceil(math.log2(self.n_startup_trials + 1))), 1)
-        points = qmc.Sobol(len(space), scramble=True, seed=self._qmc_seed).random(n)
-        u = points[number % n]
-        return {name: dist.from_unit(u[k]) for k, (name, dist) in enumerate(space.items())}
 
     def _fit(
         self,
@@ -350,6 +342,11 @@ class GPSampler(Sampler):
     def sample_independent(
         self, study: Study, trial: FrozenTrial, name: str, distribution: Distribution
     ) -> Any:
+        """Start-up: the QMC design's draw; afterwards uniform (a parameter the GP does not model)."""
+        from tunelab.trial import TrialState
+
+        if len(study.get_trials((TrialState.COMPLETE,))) < self.n_startup_trials:
+            return self._startup.sample_independent(study, trial, name, distribution)
         return distribution.from_unit(float(self._rng.random()))
 
     def surrogate(self, study: Study) -> Surrogate:
