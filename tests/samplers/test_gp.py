@@ -117,6 +117,22 @@ def test_running_trials_make_parallel_proposals_distinct() -> None:
     assert min(np.diff(xs)) > 1e-3
 
 
+def test_proposals_not_yet_stored_still_count_as_running() -> None:
+    # Threads sharing one sampler: the second proposal comes before the first trial's
+    # parameters reach the storage; the sampler's own record of the first must keep them apart.
+    space = {"n": Int(0, 9)}
+    sampler = _sampler(seed=0, n_startup_trials=4)
+    study = tunelab.create_study(storage=":memory:", sampler=sampler)
+    study.optimize(lambda t: (t.suggest_int("n", 0, 9) - 6) ** 2, n_trials=4)
+    first, second = study.ask(), study.ask()  # RUNNING, no parameters stored yet
+    frozen = {t.number: t for t in study.get_trials((TrialState.RUNNING,))}
+    a = sampler.sample_relative(study, frozen[first.number], space)
+    b = sampler.sample_relative(study, frozen[second.number], space)
+    assert a != b
+    sampler.after_trial(study, frozen[first.number], TrialState.COMPLETE, 0.0)
+    assert sampler.sample_relative(study, frozen[second.number], space) == a  # forgotten once finished
+
+
 def test_surrogate_predicts_in_user_units() -> None:
     study = tunelab.create_study(
         storage=":memory:", sampler=_sampler(seed=0, n_startup_trials=6, deterministic_objective=True)

@@ -10,7 +10,8 @@ outside the relative space (conditional ones, new names) are drawn uniformly at 
 
 Objective values are oriented so that the GP always maximises (``-value`` when minimising).
 Trials still RUNNING in other workers enter as pseudo-observations at the worst value seen
-(constant liar, with the fitted hyperparameters kept), so parallel proposals spread out; the
+(constant liar, with the fitted hyperparameters kept), so parallel proposals spread out; threads
+sharing the sampler see each other's proposals before the storage does; the
 posterior-mean lie (kriging believer) left near-duplicates in tests. Above ``max_history`` observations the
 GP is fitted on the best 30 % plus a random subset, which bounds the cost per trial.
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -228,6 +230,10 @@ class GPSampler(Sampler):
         # The start-up is AutoSampler's own QMC design with the same seed, so that AutoSampler in
         # GP mode proposes exactly what a GPSampler alone would.
         self._startup = QMCSampler(seed=self.seed)
+        # Proposals of this process's unfinished trials: threads sharing the sampler see each
+        # other's points before the storage has them (the lock makes propose-and-record atomic).
+        self._pending: dict[tuple[str, int], list[float]] = {}
+        self._lock = threading.Lock()
 
     def reseed(self, seed: int | None) -> None:
         super().reseed(seed)
@@ -265,8 +271,24 @@ class GPSampler(Sampler):
         complete = study.get_trials((TrialState.COMPLETE,))
         if len(complete) < self.n_startup_trials:
             return self._startup.sample_relative(study, trial, space)
-        with _one_blas_thread():
-            return self._propose(study, trial, space, complete)
+        with self._lock, _one_blas_thread():
+            params = self._propose(study, trial, space, complete)
+            self._pending[(study.name, trial.trial_id)] = [_encode(d, params[n]) for n, d in space.items()]
+        return params
+
+    def after_trial(self, study: Study, trial: FrozenTrial, state: Any, value: float | None) -> None:
+        """Forget the pending proposal of a finished trial."""
+        self._pending.pop((study.name, trial.trial_id), None)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_lock"]
+        state["_pending"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     def _propose(
         self, study: Study, trial: FrozenTrial, space: dict[str, Distribution], complete: list[FrozenTrial]
@@ -276,13 +298,17 @@ class GPSampler(Sampler):
 
         model = self._fit(study, complete, space, self._rng, update_warm_start=True)
         gp, columns, best, beta, X = model
-        running = [
-            t
-            for t in study.get_trials((TrialState.RUNNING,))
-            if t.number != trial.number and all(n in t.params for n in space)
-        ]
+        rows = {}
+        for t in study.get_trials((TrialState.RUNNING,)):
+            if t.number == trial.number:
+                continue
+            if all(n in t.params for n in space):
+                rows[t.trial_id] = [_encode(d, t.params[n]) for n, d in space.items()]
+            elif len(self._pending.get((study.name, t.trial_id), ())) == len(space):
+                rows[t.trial_id] = self._pending[(study.name, t.trial_id)]  # proposed here, not stored yet
+        running = list(rows.values())
         if running:
-            Xr = np.array([[_encode(d, t.params[n]) for n, d in space.items()] for t in running])
+            Xr = np.array(running, dtype=float)
             gp = gp.condition_on(Xr, np.full(len(Xr), float(np.min(gp.y)) * gp.y_scale + gp.y_mean))
         mean_at_x = gp.predict(X)[0]
         centers = X[np.argsort(-mean_at_x)[:5]]
