@@ -53,16 +53,18 @@ __all__ = ["main", "overhead_run", "parse_args", "problems", "run_one"]
 QUICK_PROBLEMS = {"synthetic": ("branin", "hartmann6"), "real": ("svc-digits", "ridge-diabetes")}
 NOTES = [
     "Seeds per method and suite are in the score table. Synthetic: 10 seeds, except skopt-gp and "
-    "bayesopt-gp (3: 1-2 s per trial). Real: 8 seeds for tunelab's samplers, random, optuna-tpe and "
-    "optuna-gp; 5 for the other fast peers and skopt-gp; 1 for bayesopt-gp (CPU time).",
+    "bayesopt-gp (3: 1-2 s per trial). Real: 10 seeds for tunelab's samplers, random and optuna-tpe; "
+    "8 for optuna-gp; 5 for the other fast peers and skopt-gp; 1 for bayesopt-gp (CPU time).",
     "The real suite is the 9-problem default subset (`--full-real` runs all 21 model x dataset pairs); "
     "accuracies are discrete, so a problem's span (random's mean best - best found) can be tiny and "
     "its scores swing widely (a score below -100 means a few hundredths of accuracy, or 1e-4 of R^2 "
     "on ridge-diabetes). One seed missing the best accuracy of rf-wine by one sample moves that "
     "problem's score by 100 / seeds. The mean-rank table is the check that does not depend on spans.",
-    "tunelab-auto delegates to the GP on every synthetic problem, so its synthetic rows and "
-    "tunelab-gp's are the same algorithm with different start-up points; on the real suite it uses "
-    "TPE for the integer-heavy tree ensembles (rf, hgb, knn, rf_reg, gb_reg) and the GP elsewhere.",
+    "tunelab-auto delegates to the GP on every synthetic problem; GPSampler starts with the same "
+    "Sobol' design and seed, so there auto and tunelab-gp propose the same points and their rows are "
+    "identical (checked run by run). On the real suite auto uses TPE for the integer-heavy tree "
+    "ensembles (rf, hgb, knn, rf_reg, gb_reg), after its Sobol' start-up where tunelab-tpe starts "
+    "with random points, and the GP elsewhere.",
     "Optuna 5's default TPE is multivariate; `optuna-tpe-uni` is the univariate TPE (Optuna <= 4's default).",
     "HEBO was not run: `pip install hebo` requires numpy 1.24, scipy 1.12 and pandas 2.3 (downgrades) "
     "and pulls catboost, GPy and gpytorch.",

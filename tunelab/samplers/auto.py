@@ -10,7 +10,7 @@ looks at the study's finished trials and delegates the whole trial to one sub-sa
    mostly continuous (at least as many float dimensions as integer and categorical ones
    together) and the run is short: it is far more sample-efficient there (median
    regret at 50 evaluations over 10 seeds, docs/benchmarks.md: Branin 1.2e-4 vs TPE's 0.11,
-   Hartmann-6 1.3e-3 vs 0.32, Ackley-10 13.4 vs 17.7, Styblinski-Tang-20 340 vs 353) and
+   Hartmann-6 1.4e-3 vs 0.32, Ackley-10 14.6 vs 17.7, Styblinski-Tang-20 311 vs 353) and
    costs ~0.02-0.2 s per trial up to 500 trials, small next to any objective worth tuning.
 3. **TPE** (:class:`~tunelab.samplers.tpe.TPESampler`, multivariate) when the GP is the wrong
    tool: conditional spaces (parameters that exist only under some choices: the GP models
@@ -23,7 +23,9 @@ looks at the study's finished trials and delegates the whole trial to one sub-sa
 
 The rule itself is :func:`choose_sampler`, a pure function of the space summary and the number
 of COMPLETE trials, so it can be tested and documented on its own. Every sub-sampler is
-seeded with the same seed; :meth:`AutoSampler.reseed` reaches all of them.
+seeded with the same seed; :meth:`AutoSampler.reseed` reaches all of them. A
+:class:`~tunelab.samplers.gp.GPSampler` starts with this same QMC design, so a study the rule
+sends to the GP gets exactly the points ``GPSampler(seed=seed)`` alone would propose.
 :meth:`AutoSampler.describe` names the current choice; the study records it in its system
 attributes ``"sampler"`` and ``"sampler_history"`` whenever it changes.
 
