@@ -12,9 +12,9 @@ from benchmarks.functions import FUNCTIONS
 from tests.contracts.sampler_contract import SamplerContract
 from tunelab import Categorical, Float, Int
 from tunelab.samplers import RandomSampler, get_sampler
+from tunelab.samplers.auto import AutoSampler, SpaceSummary, choose_sampler, summarize_space
 from tunelab.samplers.gp import GPSampler
 from tunelab.samplers.tpe import TPESampler
-from tunelab.samplers.auto import AutoSampler, SpaceSummary, choose_sampler, summarize_space
 
 
 class TestAutoSamplerContract(SamplerContract):
