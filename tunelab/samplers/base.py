@@ -27,7 +27,8 @@ Example:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -51,6 +52,21 @@ class Sampler(ABC):
         >>> RandomSampler(seed=0).seed
         0
     """
+
+    _transient: ClassVar[dict[str, Callable[[], Any]]] = {}
+    """Attributes left out of a pickle (locks, per-process caches) and the factories that
+    rebuild them when it is loaded."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        for name in self._transient:
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        for name, factory in self._transient.items():
+            setattr(self, name, factory())
 
     def __init__(self, seed: int | None = None) -> None:
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):

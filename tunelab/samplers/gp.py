@@ -29,8 +29,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
@@ -204,6 +204,8 @@ class GPSampler(Sampler):
         "GPSampler(acquisition='ucb', seed=0)"
     """
 
+    _transient: ClassVar[dict[str, Callable[[], Any]]] = {"_lock": threading.Lock, "_pending": dict}
+
     def __init__(
         self,
         acquisition: Literal["logei", "ucb", "pi", "uncertainty"] = "logei",
@@ -279,16 +281,6 @@ class GPSampler(Sampler):
     def after_trial(self, study: Study, trial: FrozenTrial, state: Any, value: float | None) -> None:
         """Forget the pending proposal of a finished trial."""
         self._pending.pop((study.name, trial.trial_id), None)
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        del state["_lock"]
-        state["_pending"] = {}
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
 
     def _propose(
         self, study: Study, trial: FrozenTrial, space: dict[str, Distribution], complete: list[FrozenTrial]

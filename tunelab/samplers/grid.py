@@ -36,8 +36,8 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -111,6 +111,8 @@ class GridSampler(Sampler):
         >>> sampler.grid_size, len(sampler)
         (6, 6)
     """
+
+    _transient: ClassVar[dict[str, Callable[[], Any]]] = {"_lock": threading.Lock, "_assigned": dict}
 
     def __init__(
         self, search_space: Mapping[str, Any], seed: int | None = None, shuffle: bool = False
@@ -354,13 +356,3 @@ class GridSampler(Sampler):
         """
         shape = " x ".join(str(s) for s in self._sizes)
         return f"GridSampler({shape} = {self.grid_size} points, shuffle={self.shuffle}, seed={self.seed})"
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        del state["_lock"]
-        state["_assigned"] = {}
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()

@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import threading
 import zlib
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -64,6 +65,8 @@ class QMCSampler(Sampler):
         >>> QMCSampler(qmc_type="halton", seed=1).describe()
         "QMCSampler(qmc_type='halton', scramble=True, seed=1)"
     """
+
+    _transient: ClassVar[dict[str, Callable[[], Any]]] = {"_lock": threading.Lock, "_blocks": dict}
 
     def __init__(self, qmc_type: str = "sobol", scramble: bool = True, seed: int | None = None) -> None:
         super().__init__(seed)
@@ -166,13 +169,3 @@ class QMCSampler(Sampler):
             "QMCSampler(qmc_type='sobol', scramble=True, seed=0)"
         """
         return f"QMCSampler(qmc_type={self.qmc_type!r}, scramble={self.scramble}, seed={self.seed})"
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        del state["_lock"]
-        state["_blocks"] = {}
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
