@@ -33,6 +33,23 @@ def test_kernel_is_symmetric_psd_with_unit_diagonal() -> None:
     assert _gp._scaled_r2(a, b, w, is_cat)[0, 0] == _gp._scaled_r2(a, c, w, is_cat)[0, 0] == 1.0
 
 
+def test_output_warp_is_monotone_standardised_and_less_skewed() -> None:
+    from scipy.stats import skew
+
+    y = -np.exp(np.random.default_rng(0).normal(0.0, 1.5, 200))  # a long tail of bad values
+    w = _gp.warp_outputs(y)
+    order = np.argsort(y)
+    assert np.all(np.diff(w[order]) >= 0)  # same ranking: the best observation stays the best
+    assert abs(skew(w)) < 0.2 * abs(skew(y))
+
+
+@pytest.mark.parametrize("y", [[3.0, 3.0, 3.0], [1.0, 2.0], [1.0, 1.0, 2.0, 2.0], [0.0, 1e300, -1e300]])
+def test_output_warp_only_standardises_degenerate_values(y: list[float]) -> None:
+    w = _gp.warp_outputs(np.array(y))
+    assert np.all(np.isfinite(w))
+    assert np.all(np.diff(w[np.argsort(y, kind="stable")]) >= 0)
+
+
 def test_matern_decreases_with_distance() -> None:
     values = _gp.matern52(np.linspace(0, 9, 10))
     assert np.all(np.diff(values) < 0)
