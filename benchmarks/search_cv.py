@@ -185,6 +185,19 @@ def _fmt(values: list[float], digits: int = 4) -> str:
     return f"{np.mean(values):.{digits}f} ± {np.std(values, ddof=1):.{digits}f}"
 
 
+def _paired_gap(rs: list[dict[str, Any]], reference: list[dict[str, Any]]) -> str:
+    """Mean ± standard error over shared seeds of the nested-score difference to ``reference``.
+
+    All methods of a seed share the inner and outer splits, so the per-seed difference removes
+    the split-to-split variation that dominates each method's own spread.
+    """
+    ref = {r["seed"]: r["nested"] for r in reference}
+    d = np.array([r["nested"] - ref[r["seed"]] for r in rs if r["seed"] in ref])
+    if d.size < 2:
+        return "–"
+    return f"{d.mean():+.4f} ± {d.std(ddof=1) / np.sqrt(d.size):.4f}"
+
+
 def report(records: list[dict[str, Any]], budget: Budget, n_trials_total: int) -> str:
     """Markdown tables, one per dataset: mean ± std over seeds of each column."""
     by: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
@@ -196,13 +209,17 @@ def report(records: list[dict[str, Any]], budget: Budget, n_trials_total: int) -
         rows = {m: by[(dataset, m)] for m in METHODS if by.get((dataset, m))}
         seeds = sorted({r["seed"] for rs in rows.values() for r in rs})
         outer = sorted({r["outer_folds"] for rs in rows.values() for r in rs})
+        peers = [m for m in rows if not m.startswith("TuneSearchCV")]
+        best_peer = max(peers, key=lambda m: np.mean([r["nested"] for r in rows[m]]), default=None)
         lines += [f"\n### {dataset}: {budget.n_trials} candidates, 5-fold inner CV, "
                   f"{'/'.join(map(str, outer))}-fold outer CV, seeds {seeds[0]}-{seeds[-1]} ({len(seeds)})\n",
-                  "| method | best CV score (inner) | nested-CV score | optimism gap | wall time per search (s) "
-                  "| folds fitted per search | seeds |", "|---|---|---|---|---|---|---|"]
+                  "| method | best CV score (inner) | nested-CV score | nested - best peer's, paired by seed "
+                  "| optimism gap | wall time per search (s) | folds fitted per search | seeds |",
+                  "|---|---|---|---|---|---|---|---|"]
         for m, rs in rows.items():
             col = {k: [r[k] for r in rs] for k in ("best", "nested", "gap", "time", "folds")}
-            lines.append(f"| {m} | {_fmt(col['best'])} | {_fmt(col['nested'])} | {_fmt(col['gap'])} "
+            paired = "(best peer)" if m == best_peer else _paired_gap(rs, rows[best_peer]) if best_peer else "–"
+            lines.append(f"| {m} | {_fmt(col['best'])} | {_fmt(col['nested'])} | {paired} | {_fmt(col['gap'])} "
                          f"| {_fmt(col['time'], 1)} | {_fmt(col['folds'], 0)} of {5 * n_trials_total} | {len(rs)} |")
     return "\n".join(lines) + "\n"
 
