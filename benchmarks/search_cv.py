@@ -10,7 +10,10 @@ pruning (:class:`tunelab.pruners.FoldPruner`). Every search uses the same 5-fold
 One run of (problem, method, seed) is a nested CV (``--outer`` folds, 3 by default) around the
 search, by :func:`tunelab.sklearn.nested_cv`: the nested score is the mean outer score; the best
 CV score, wall time and folds fitted are the means over the outer folds' searches (each fitted
-on (k-1)/k of the data). Runs are appended to a JSON-lines cache as they finish, so an
+on (k-1)/k of the data). Every method of a seed sees the same inner and outer splits, so the
+report also gives each method's nested score minus the best peer's paired by seed (mean ±
+standard error): the split-to-split spread, which dominates each method's own ± std, cancels.
+Runs are appended to a JSON-lines cache as they finish, so an
 interrupted benchmark resumes; the report (``--out`` .md/.json) is written from the cache.
 
 Run: ``python benchmarks/search_cv.py [--quick] [--seeds N] [--datasets lecture,breast_cancer,digits]``
