@@ -76,7 +76,12 @@ class TunelabAdapter(_StudyAdapter):
         import tunelab
 
         self.space = dict(space)
-        self.study = tunelab.create_study(storage=":memory:", sampler=variant, seed=seed)
+        sampler: Any = variant
+        if variant == "gp-warp":
+            from tunelab.samplers.gp import GPSampler
+
+            sampler = GPSampler(seed=seed, output_warping=True)
+        self.study = tunelab.create_study(storage=":memory:", sampler=sampler, seed=seed)
         self._live: dict[int, Any] = {}
 
 class OptunaAdapter(_StudyAdapter):
@@ -256,7 +261,7 @@ _LIBRARIES = {
 }
 
 METHODS = (
-    "tunelab-auto", "tunelab-tpe", "tunelab-gp", "tunelab-random", "tunelab-qmc",
+    "tunelab-auto", "tunelab-tpe", "tunelab-gp", "tunelab-gp-warp", "tunelab-random", "tunelab-qmc",
     "optuna-tpe", "optuna-tpe-uni", "optuna-gp", "optuna-cmaes",
     "hyperopt-tpe", "skopt-gp", "bayesopt-gp",
 )

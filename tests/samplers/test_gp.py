@@ -46,7 +46,7 @@ def test_gp_beats_random_on_branin_at_30_trials() -> None:
     assert np.median(gp_regrets) < 0.2 * np.median(random_regrets)
 
 
-def test_skewed_objective_is_found_through_the_output_warp() -> None:
+def test_skewed_objective_is_found_through_the_output_warping() -> None:
     # exp(10 r²): a flat basin next to values 1,000x larger; standardised raw values hide the
     # basin's shape (median regret ~0.18 without the warp on these seeds).
     def bowl(trial: tunelab.Trial) -> float:
@@ -55,10 +55,34 @@ def test_skewed_objective_is_found_through_the_output_warp() -> None:
 
     regrets = []
     for seed in range(6):
-        study = tunelab.create_study(storage=":memory:", sampler=_sampler(seed=seed, n_startup_trials=6))
+        sampler = _sampler(seed=seed, n_startup_trials=6, output_warping=True)
+        study = tunelab.create_study(storage=":memory:", sampler=sampler)
         study.optimize(bowl, n_trials=20)
         regrets.append(study.best_value - 1.0)
     assert np.median(regrets) < 0.08
+
+
+def test_warping_is_opt_in_and_the_surrogate_still_predicts_in_user_units(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tunelab.samplers import _gp
+
+    def objective(trial: tunelab.Trial) -> float:
+        return math.exp(4 * trial.suggest_float("x", 0, 1))
+
+    calls = []
+    warp = _gp.warp_outputs
+    monkeypatch.setattr(_gp, "warp_outputs", lambda y: calls.append(len(y)) or warp(y))
+    plain = tunelab.create_study(storage=":memory:", sampler=_sampler(seed=0, n_startup_trials=3))
+    plain.optimize(objective, n_trials=6)
+    assert calls == []  # quantised metrics such as accuracy are never warped by default
+
+    sampler = _sampler(seed=0, n_startup_trials=3, output_warping=True)
+    assert sampler.describe() == "GPSampler(acquisition='logei', seed=0, output_warping=True)"
+    warped = tunelab.create_study(storage=":memory:", sampler=sampler)
+    warped.optimize(objective, n_trials=6)
+    assert calls == [3, 4, 5]
+    trials = warped.trials
+    mean, _ = sampler.surrogate(warped).predict([t.params for t in trials])
+    np.testing.assert_allclose(mean, [t.value for t in trials], rtol=0.05)
 
 
 def test_maximize_direction_is_respected() -> None:
@@ -196,6 +220,8 @@ def test_bad_arguments_raise_clear_errors() -> None:
         GPSampler(max_history=5)
     with pytest.raises(TypeError, match="`deterministic_objective` must be a bool"):
         GPSampler(deterministic_objective="yes")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="`output_warping` must be a bool, got 1"):
+        GPSampler(output_warping=1)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="`seed` must be an int or None"):
         GPSampler(seed="0")  # type: ignore[arg-type]
 

@@ -8,12 +8,14 @@ stepped parameters through the unit encoding of their *rounded* values with prop
 to the same grid, categorical parameters through a Hamming-distance kernel term. Parameters
 outside the relative space (conditional ones, new names) are drawn uniformly at random.
 
-Objective values are oriented so that the GP always maximises (``-value`` when minimising),
-then standardised and, unless the acquisition is ``"uncertainty"`` (which learns the function
-itself), Yeo-Johnson warped (:func:`._gp.warp_outputs`) before the fit: a tail of
-bad values no longer flattens the differences near the optimum. In docs/benchmarks.md it lowered
-the median regret at 50 trials on every synthetic problem (10 seeds; Ackley-10 14.6 -> 10.0,
-Rosenbrock-10 16,000 -> 4,900, Hartmann-6 1.4e-3 -> 5.4e-4, Branin 1.2e-4 -> 2.3e-5).
+Objective values are oriented so that the GP always maximises (``-value`` when minimising) and
+standardised. ``output_warping=True`` also Yeo-Johnson warps them (:func:`._gp.warp_outputs`;
+never for the ``"uncertainty"`` acquisition, which learns the function itself), so that a tail of
+bad values no longer flattens the differences near the optimum. It is off by default because it
+cuts both ways (docs/benchmarks.md, ``tunelab-gp-warp``, 10 seeds): on the smooth synthetic
+problems it lowered the median regret at 50 trials everywhere (Ackley-10 14.6 -> 10.0,
+Rosenbrock-10 16,000 -> 4,900, Branin 1.2e-4 -> 2.3e-5), but on accuracy-scored models it made
+the search greedy: logreg-breast_cancer's best accuracy was found on 4 of 10 seeds, against 10.
 Trials still RUNNING in other workers enter as pseudo-observations at the worst value seen
 (constant liar, with the fitted hyperparameters kept), so parallel proposals spread out; threads
 sharing the sampler see each other's proposals before the storage does; the
@@ -120,8 +122,8 @@ class Surrogate:
 
     ``predict`` returns the posterior mean and std of the objective (same sign and scale as
     the values the objective returned); ``acquisition`` the sampler's acquisition values, from
-    the model the sampler searches with (fitted to the power-warped values, see
-    :class:`GPSampler`), so its maximum is where the sampler would propose next.
+    the model the sampler searches with (fitted to the warped values when ``output_warping`` is
+    on, see :class:`GPSampler`), so its maximum is where the sampler would propose next.
 
     Example:
         >>> import tunelab
@@ -202,6 +204,9 @@ class GPSampler(Sampler):
         n_candidates: QMC candidates scored per proposal before local refinement (>= 1).
         seed: Seed for reproducible proposals; None draws one from the OS.
         deterministic_objective: Fix the GP's noise at 1e-6 (the objective has no noise).
+        output_warping: Fit the GP to Yeo-Johnson-warped values (see the module docstring):
+            for continuous objectives with a long tail of bad values (losses, RMSE, diverging
+            runs); leave it off for quantised metrics such as accuracy.
         max_history: Most observations the GP is fitted on (>= 10); beyond it a subset is used.
 
     Example:
@@ -219,6 +224,7 @@ class GPSampler(Sampler):
         n_candidates: int = 2048,
         seed: int | None = None,
         deterministic_objective: bool = False,
+        output_warping: bool = False,
         max_history: int = 300,
     ) -> None:
         super().__init__(seed)
@@ -233,6 +239,9 @@ class GPSampler(Sampler):
         if not isinstance(deterministic_objective, bool):
             raise TypeError(f"`deterministic_objective` must be a bool, got {deterministic_objective!r}.")
         self.deterministic_objective = deterministic_objective
+        if not isinstance(output_warping, bool):
+            raise TypeError(f"`output_warping` must be a bool, got {output_warping!r}.")
+        self.output_warping = output_warping
         self._theta: dict[tuple[Any, ...], np.ndarray] = {}
         # The start-up is AutoSampler's own QMC design with the same seed, so that AutoSampler in
         # GP mode proposes exactly what a GPSampler alone would.
@@ -247,7 +256,8 @@ class GPSampler(Sampler):
         self._startup.reseed(seed)
 
     def describe(self) -> str:
-        return f"GPSampler(acquisition={self.acquisition!r}, seed={self.seed})"
+        warping = ", output_warping=True" if self.output_warping else ""
+        return f"GPSampler(acquisition={self.acquisition!r}, seed={self.seed}{warping})"
 
     def infer_relative_space(self, study: Study, trial: FrozenTrial) -> dict[str, Distribution]:
         """Parameters every COMPLETE trial has, with the same distribution (sorted by name).
@@ -290,7 +300,7 @@ class GPSampler(Sampler):
     @property
     def _warps(self) -> bool:
         # Warping helps find a maximum; the uncertainty acquisition learns the function itself.
-        return self.acquisition != "uncertainty"
+        return self.output_warping and self.acquisition != "uncertainty"
 
     def _propose(
         self, study: Study, trial: FrozenTrial, space: dict[str, Distribution], complete: list[FrozenTrial]
@@ -405,9 +415,13 @@ class GPSampler(Sampler):
                 f"parameter to fit a surrogate, got {len(complete)} COMPLETE trials."
             )
         with _one_blas_thread():
-            gp = self._fit(study, complete, space, np.random.default_rng(0), update_warm_start=False, warp=False)[0]
-            search_gp, _, best, beta, _ = self._fit(
-                study, complete, space, np.random.default_rng(0), update_warm_start=False, warp=self._warps
+            gp, _, best, beta, _ = self._fit(
+                study, complete, space, np.random.default_rng(0), update_warm_start=False, warp=False
             )
+            search_gp = gp
+            if self._warps:  # predictions stay in user units; the acquisition is the warped model's
+                search_gp, _, best, beta, _ = self._fit(
+                    study, complete, space, np.random.default_rng(0), update_warm_start=False, warp=True
+                )
         sign = 1.0 if study.direction == "maximize" else -1.0
         return Surrogate(gp, space, sign, self.acquisition, (search_gp, best, beta))
