@@ -62,27 +62,40 @@ def test_skewed_objective_is_found_through_the_output_warping() -> None:
     assert np.median(regrets) < 0.08
 
 
-def test_warping_is_opt_in_and_the_surrogate_still_predicts_in_user_units(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("output_warping", "quantised", "expected"),
+    [
+        ("auto", False, list(range(20, 25))),  # continuous: warped once 20 values are all distinct
+        ("auto", True, []),  # accuracy-like values tie: never warped
+        (True, True, list(range(3, 25))),
+        (False, False, []),
+    ],
+)
+def test_output_warping_modes(
+    monkeypatch: pytest.MonkeyPatch, output_warping: object, quantised: bool, expected: list[int]
+) -> None:
     from tunelab.samplers import _gp
 
     def objective(trial: tunelab.Trial) -> float:
-        return math.exp(4 * trial.suggest_float("x", 0, 1))
+        value = math.exp(4 * trial.suggest_float("x", 0, 1))
+        return round(value, 0) if quantised else value
 
-    calls = []
+    calls: list[int] = []
     warp = _gp.warp_outputs
     monkeypatch.setattr(_gp, "warp_outputs", lambda y: calls.append(len(y)) or warp(y))
-    plain = tunelab.create_study(storage=":memory:", sampler=_sampler(seed=0, n_startup_trials=3))
-    plain.optimize(objective, n_trials=6)
-    assert calls == []  # quantised metrics such as accuracy are never warped by default
+    sampler = _sampler(seed=0, n_startup_trials=3, n_candidates=32, output_warping=output_warping)
+    study = tunelab.create_study(storage=":memory:", sampler=sampler)
+    study.optimize(objective, n_trials=25)
+    assert calls == expected
 
+
+def test_warped_surrogate_still_predicts_in_user_units() -> None:
     sampler = _sampler(seed=0, n_startup_trials=3, output_warping=True)
     assert sampler.describe() == "GPSampler(acquisition='logei', seed=0, output_warping=True)"
-    warped = tunelab.create_study(storage=":memory:", sampler=sampler)
-    warped.optimize(objective, n_trials=6)
-    assert calls == [3, 4, 5]
-    trials = warped.trials
-    mean, _ = sampler.surrogate(warped).predict([t.params for t in trials])
-    np.testing.assert_allclose(mean, [t.value for t in trials], rtol=0.05)
+    study = tunelab.create_study(storage=":memory:", sampler=sampler)
+    study.optimize(lambda t: math.exp(4 * t.suggest_float("x", 0, 1)), n_trials=6)
+    mean, _ = sampler.surrogate(study).predict([t.params for t in study.trials])
+    np.testing.assert_allclose(mean, [t.value for t in study.trials], rtol=0.05)
 
 
 def test_maximize_direction_is_respected() -> None:
@@ -220,8 +233,8 @@ def test_bad_arguments_raise_clear_errors() -> None:
         GPSampler(max_history=5)
     with pytest.raises(TypeError, match="`deterministic_objective` must be a bool"):
         GPSampler(deterministic_objective="yes")  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="`output_warping` must be a bool, got 1"):
-        GPSampler(output_warping=1)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="`output_warping` must be True, False or 'auto', got 'yes'"):
+        GPSampler(output_warping="yes")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="`seed` must be an int or None"):
         GPSampler(seed="0")  # type: ignore[arg-type]
 

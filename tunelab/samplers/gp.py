@@ -8,14 +8,16 @@ stepped parameters through the unit encoding of their *rounded* values with prop
 to the same grid, categorical parameters through a Hamming-distance kernel term. Parameters
 outside the relative space (conditional ones, new names) are drawn uniformly at random.
 
-Objective values are oriented so that the GP always maximises (``-value`` when minimising) and
-standardised. ``output_warping=True`` also Yeo-Johnson warps them (:func:`._gp.warp_outputs`;
-never for the ``"uncertainty"`` acquisition, which learns the function itself), so that a tail of
-bad values no longer flattens the differences near the optimum. It is off by default because it
-cuts both ways (docs/benchmarks.md, ``tunelab-gp-warp``, 10 seeds): on the smooth synthetic
-problems it lowered the median regret at 50 trials everywhere (Ackley-10 14.6 -> 10.0,
-Rosenbrock-10 16,000 -> 4,900, Branin 1.2e-4 -> 2.3e-5), but on accuracy-scored models it made
-the search greedy: logreg-breast_cancer's best accuracy was found on 4 of 10 seeds, against 10.
+Objective values are oriented so that the GP always maximises (``-value`` when minimising),
+standardised and, for a continuous objective, Yeo-Johnson warped (:func:`._gp.warp_outputs`), so
+that a tail of bad values no longer flattens the differences near the optimum. The warp cuts
+both ways (docs/benchmarks.md, 10 seeds): warping from the first fit (``output_warping=True``,
+``tunelab-gp-warp``) lowered the median regret at 50 trials on every synthetic problem
+(Ackley-10 14.6 -> 10.0, Rosenbrock-10 16,000 -> 4,900, Branin 1.2e-4 -> 2.3e-5), but made the
+search greedy on accuracy-scored models, whose values are quantised: logreg-breast_cancer's best
+accuracy was found on 4 of 10 seeds, against 10 unwarped. So the default (``"auto"``) warps only
+once 20 observations are all distinct (accuracies tie long before that) and never for the
+``"uncertainty"`` acquisition, which learns the function itself.
 Trials still RUNNING in other workers enter as pseudo-observations at the worst value seen
 (constant liar, with the fitted hyperparameters kept), so parallel proposals spread out; threads
 sharing the sampler see each other's proposals before the storage does; the
@@ -54,6 +56,7 @@ __all__ = ["GPSampler", "Surrogate"]
 
 _ACQUISITIONS = ("logei", "ucb", "pi", "uncertainty")
 _MAX_GRID = 1024
+_AUTO_WARP_MIN = 20  # observations, all distinct, before output_warping="auto" warps
 
 
 def _check_int(name: str, value: Any, minimum: int) -> int:
@@ -205,8 +208,8 @@ class GPSampler(Sampler):
         seed: Seed for reproducible proposals; None draws one from the OS.
         deterministic_objective: Fix the GP's noise at 1e-6 (the objective has no noise).
         output_warping: Fit the GP to Yeo-Johnson-warped values (see the module docstring):
-            for continuous objectives with a long tail of bad values (losses, RMSE, diverging
-            runs); leave it off for quantised metrics such as accuracy.
+            ``"auto"`` once 20 observations are all distinct (a continuous objective), True
+            from the first fit, False never.
         max_history: Most observations the GP is fitted on (>= 10); beyond it a subset is used.
 
     Example:
@@ -224,7 +227,7 @@ class GPSampler(Sampler):
         n_candidates: int = 2048,
         seed: int | None = None,
         deterministic_objective: bool = False,
-        output_warping: bool = False,
+        output_warping: bool | Literal["auto"] = "auto",
         max_history: int = 300,
     ) -> None:
         super().__init__(seed)
@@ -239,9 +242,9 @@ class GPSampler(Sampler):
         if not isinstance(deterministic_objective, bool):
             raise TypeError(f"`deterministic_objective` must be a bool, got {deterministic_objective!r}.")
         self.deterministic_objective = deterministic_objective
-        if not isinstance(output_warping, bool):
-            raise TypeError(f"`output_warping` must be a bool, got {output_warping!r}.")
-        self.output_warping = output_warping
+        if not (isinstance(output_warping, bool) or output_warping == "auto"):
+            raise ValueError(f"`output_warping` must be True, False or 'auto', got {output_warping!r}.")
+        self.output_warping: bool | Literal["auto"] = output_warping
         self._theta: dict[tuple[Any, ...], np.ndarray] = {}
         # The start-up is AutoSampler's own QMC design with the same seed, so that AutoSampler in
         # GP mode proposes exactly what a GPSampler alone would.
@@ -256,7 +259,7 @@ class GPSampler(Sampler):
         self._startup.reseed(seed)
 
     def describe(self) -> str:
-        warping = ", output_warping=True" if self.output_warping else ""
+        warping = "" if self.output_warping == "auto" else f", output_warping={self.output_warping}"
         return f"GPSampler(acquisition={self.acquisition!r}, seed={self.seed}{warping})"
 
     def infer_relative_space(self, study: Study, trial: FrozenTrial) -> dict[str, Distribution]:
@@ -297,10 +300,13 @@ class GPSampler(Sampler):
         """Forget the pending proposal of a finished trial."""
         self._pending.pop((study.name, trial.trial_id), None)
 
-    @property
-    def _warps(self) -> bool:
-        # Warping helps find a maximum; the uncertainty acquisition learns the function itself.
-        return self.output_warping and self.acquisition != "uncertainty"
+    def _warps(self, y: np.ndarray) -> bool:
+        """Whether the search model is fitted to warped values (see the module docstring)."""
+        if self.acquisition == "uncertainty" or self.output_warping is False:
+            return False
+        if self.output_warping is True:
+            return True
+        return len(y) >= _AUTO_WARP_MIN and len(np.unique(y)) == len(y)
 
     def _propose(
         self, study: Study, trial: FrozenTrial, space: dict[str, Distribution], complete: list[FrozenTrial]
@@ -308,8 +314,8 @@ class GPSampler(Sampler):
         from tunelab.samplers import _gp_acqf
         from tunelab.trial import TrialState
 
-        model = self._fit(study, complete, space, self._rng, update_warm_start=True, warp=self._warps)
-        gp, columns, best, beta, X = model
+        model = self._fit(study, complete, space, self._rng, update_warm_start=True, for_search=True)
+        gp, columns, best, beta, X, _ = model
         running = []
         for t in study.get_trials((TrialState.RUNNING,)):
             if t.number == trial.number:
@@ -345,7 +351,7 @@ class GPSampler(Sampler):
         space: dict[str, Distribution],
         rng: np.random.Generator,
         update_warm_start: bool,
-        warp: bool,
+        for_search: bool,
     ) -> tuple[Any, ...]:
         from tunelab.samplers import _gp, _gp_acqf
 
@@ -357,7 +363,8 @@ class GPSampler(Sampler):
         X, y = X[keep], y[keep]
         idx = _gp.subset_indices(y, self.max_history, rng)
         X, y = X[idx], y[idx]
-        if warp:
+        warped = for_search and self._warps(y)  # the user-units model (surrogate) is never warped
+        if warped:
             y = _gp.warp_outputs(y)
         key = tuple((n, repr(d)) for n, d in space.items())
         warm = self._theta.get(key)
@@ -377,7 +384,7 @@ class GPSampler(Sampler):
         if update_warm_start:
             self._theta = {key: gp.theta}
         beta = _gp_acqf.ucb_beta(len(space), len(y))
-        return gp, columns, float(np.max(y)), beta, X
+        return gp, columns, float(np.max(y)), beta, X, warped
 
     def sample_independent(
         self, study: Study, trial: FrozenTrial, name: str, distribution: Distribution
@@ -415,13 +422,11 @@ class GPSampler(Sampler):
                 f"parameter to fit a surrogate, got {len(complete)} COMPLETE trials."
             )
         with _one_blas_thread():
-            gp, _, best, beta, _ = self._fit(
-                study, complete, space, np.random.default_rng(0), update_warm_start=False, warp=False
+            search_gp, _, best, beta, _, warped = self._fit(
+                study, complete, space, np.random.default_rng(0), update_warm_start=False, for_search=True
             )
-            search_gp = gp
-            if self._warps:  # predictions stay in user units; the acquisition is the warped model's
-                search_gp, _, best, beta, _ = self._fit(
-                    study, complete, space, np.random.default_rng(0), update_warm_start=False, warp=True
-                )
+            gp = search_gp
+            if warped:  # predictions stay in user units; the acquisition is the warped model's
+                gp = self._fit(study, complete, space, np.random.default_rng(0), update_warm_start=False, for_search=False)[0]
         sign = 1.0 if study.direction == "maximize" else -1.0
         return Surrogate(gp, space, sign, self.acquisition, (search_gp, best, beta))
