@@ -9,8 +9,8 @@ looks at the study's finished trials and delegates the whole trial to one sub-sa
 2. **Gaussian process** (:class:`~tunelab.samplers.gp.GPSampler`) while the space is small and
    mostly continuous (at least as many float dimensions as integer and categorical ones
    together) and the run is short: it is far more sample-efficient there (median
-   regret at 50 evaluations over 10 seeds, docs/benchmarks.md: Branin 1.2e-4 vs TPE's 0.11,
-   Hartmann-6 1.4e-3 vs 0.32, Ackley-10 14.6 vs 17.7, Styblinski-Tang-20 311 vs 353) and
+   regret at 50 evaluations over 10 seeds, docs/benchmarks.md: Branin 6.6e-5 vs TPE's 0.11,
+   Hartmann-6 2.0e-4 vs 0.32, Ackley-10 10.7 vs 17.7, Styblinski-Tang-20 286 vs 353) and
    costs ~0.02-0.2 s per trial up to 500 trials, small next to any objective worth tuning.
 3. **TPE** (:class:`~tunelab.samplers.tpe.TPESampler`, multivariate) when the GP is the wrong
    tool: conditional spaces (parameters that exist only under some choices: the GP models
