@@ -73,9 +73,8 @@ NOTES = [
     "Optuna 5's default TPE is multivariate; `optuna-tpe-uni` is the univariate TPE (Optuna <= 4's default).",
     "HEBO was not run: `pip install hebo` requires numpy 1.24, scipy 1.12 and pandas 2.3 (downgrades) "
     "and pulls catboost, GPy and gpytorch.",
-    "Overhead is one run per method on a machine shared with other jobs (2 cores, 4 busy processes "
-    "during every measurement); tunelab's rows and Optuna TPE's were re-measured together after the "
-    "last speed-ups, Optuna GP's comes from the first pass under the same load.",
+    "Overhead is one run per method, all five in one run, on a machine shared with other jobs "
+    "(2 cores, 2-3 other busy processes during the measurement).",
 ]
 
 OVERHEAD_METHODS = {"tunelab-tpe": 1000, "tunelab-auto": 1000, "tunelab-gp": 500,
