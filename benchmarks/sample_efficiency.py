@@ -64,7 +64,8 @@ NOTES = [
     "Sobol' design and seed, so there auto and tunelab-gp propose the same points and their rows are "
     "identical (checked run by run). On the real suite auto uses TPE for the integer-heavy tree "
     "ensembles (rf, hgb, knn, rf_reg, gb_reg), after its Sobol' start-up where tunelab-tpe starts "
-    "with random points, and the GP elsewhere.",
+    "with random points, and the GP elsewhere. Only auto's 4 GP-mode real problems were rerun after "
+    "the GP's output warping came in; its tree-ensemble runs never reach the GP and are kept.",
     "tunelab-gp is GPSampler's default, which Yeo-Johnson-warps the objective values once 20 of them are "
     "all distinct (continuous objectives; accuracies tie before that and stay unwarped); "
     "`tunelab-gp-warp` is `GPSampler(output_warping=True)`, warped from the first fit: best on the "
