@@ -53,8 +53,9 @@ __all__ = ["main", "overhead_run", "parse_args", "problems", "run_one"]
 QUICK_PROBLEMS = {"synthetic": ("branin", "hartmann6"), "real": ("svc-digits", "ridge-diabetes")}
 NOTES = [
     "Seeds per method and suite are in the score table. Synthetic: 10 seeds, except skopt-gp and "
-    "bayesopt-gp (3: 1-2 s per trial). Real: 10 seeds for tunelab's samplers, random and optuna-tpe; "
-    "8 for optuna-gp; 5 for the other fast peers and skopt-gp; 1 for bayesopt-gp (CPU time).",
+    "bayesopt-gp (3: 1-2 s per trial). Real: 15 seeds for tunelab-auto, -tpe, -gp and random; 10 "
+    "for tunelab-gp-warp and optuna-tpe; 8 for optuna-gp; 5 for the other fast peers and skopt-gp; 1 "
+    "for bayesopt-gp (CPU time).",
     "The real suite is the 9-problem default subset (`--full-real` runs all 21 model x dataset pairs); "
     "accuracies are discrete, so a problem's span (random's mean best - best found) can be tiny and "
     "its scores swing widely (a score below -100 means a few hundredths of accuracy, or 1e-4 of R^2 "
