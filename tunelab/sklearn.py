@@ -101,9 +101,10 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
             or a dict name → scorer (multi-metric; then ``refit`` names the metric to select on).
         refit: Refit the best candidate on all data (True), on metric ``name`` (str), pick with
             a callable ``f(cv_results_) -> index``, or not at all (False).
-        pruner: None, ``"folds"`` (:class:`~tunelab.pruners.FoldPruner`: a candidate that trails
-            the best one on the same folds by more than the fold noise stops; the rule made for
-            CV), ``"median"`` or a :class:`~tunelab.pruners.Pruner`. With a pruner, folds
+        pruner: None, ``"folds"`` (:class:`~tunelab.pruners.FoldPruner`, the rule made for CV:
+            after one fold, a candidate clearly behind the best one on the same fold stops;
+            from the second, one that does not lead it stops), ``"median"`` or a
+            :class:`~tunelab.pruners.Pruner`. With a pruner, folds
             run one after another and the running mean of the test scores is reported after
             each; a pruned candidate is in ``cv_results_`` with ``state="PRUNED"``, NaN in the
             folds it did not fit, mean/std over the folds it did, and the worst rank.

@@ -63,9 +63,34 @@ def test_fold_scores_undo_the_running_mean() -> None:
         ([0.92, 0.88, 0.90, 0.91], False),  # level with the incumbent
     ],
 )
-def test_prunes_only_candidates_clearly_behind_the_incumbent(scores: list[float], pruned: bool) -> None:
+def test_without_a_lead_rule_prunes_only_candidates_clearly_behind(scores: list[float], pruned: bool) -> None:
     study = cv_history(HISTORY)
-    assert decide(FoldPruner(tolerance=0.5, n_startup_trials=3), study, scores) is pruned
+    assert decide(FoldPruner(tolerance=0.5, n_startup_trials=3, lead_from=None), study, scores) is pruned
+
+
+@pytest.mark.parametrize(
+    ("scores", "pruned"),
+    [
+        ([0.92], False),  # level after one fold: one fold is too little to judge
+        ([0.915], False),  # slightly behind after one fold, within the noise
+        ([0.80], True),  # clearly behind after one fold
+        ([0.92, 0.88], True),  # level after two folds: only noise could make it win
+        ([0.92, 0.88, 0.90, 0.91], True),
+        ([0.90, 0.89], True),  # behind on the mean, though ahead on fold 1
+        ([0.92, 0.89], False),  # leads
+        ([0.91, 0.90, 0.90], False),  # leads on the mean though behind on fold 0
+    ],
+)
+def test_from_lead_from_folds_on_a_candidate_goes_on_only_while_it_leads(scores: list[float], pruned: bool) -> None:
+    study = cv_history(HISTORY)
+    assert decide(FoldPruner(n_startup_trials=3), study, scores) is pruned
+
+
+def test_level_means_that_differ_only_by_rounding_count_as_level() -> None:
+    # The incumbent's folds in another order: the same mean, running means rounded differently.
+    study = cv_history(HISTORY)
+    assert decide(FoldPruner(n_startup_trials=3, lead_from=3), study, [0.90, 0.92, 0.88]) is True
+    assert decide(FoldPruner(n_startup_trials=3, lead_from=1), study, [0.92 + 1e-9]) is False
 
 
 def test_tolerance_zero_prunes_anything_behind_and_large_tolerance_almost_nothing() -> None:
@@ -95,6 +120,9 @@ def test_no_pruning_before_startup_or_at_the_last_fold() -> None:
         ({"tolerance": "big"}, "`tolerance` must be a number >= 0.0"),
         ({"n_startup_trials": 0}, "`n_startup_trials` must be an int >= 1"),
         ({"n_folds": 1}, "`n_folds` must be None or an int >= 2"),
+        ({"lead_from": 0}, "`lead_from` must be None or an int >= 1"),
+        ({"lead_from": 2.0}, "`lead_from` must be None or an int >= 1"),
+        ({"lead_from": True}, "`lead_from` must be None or an int >= 1"),
     ],
 )
 def test_bad_arguments_name_the_parameter(kwargs: dict[str, Any], message: str) -> None:
