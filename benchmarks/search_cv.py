@@ -146,13 +146,14 @@ METHODS: dict[str, Callable[[Budget, int, Any], Any]] = {
 
 NOTES = [
     "Folds fitted is the machine-independent cost. Wall times come from runs made at different "
-    "times on a shared 2-core machine: the fold-pruning rows were rerun last (FoldPruner's lead "
-    "rule, with less load on the machine), so their wall times are not comparable with the other "
-    "rows'.",
+    "times on a shared 2-core machine with 1-4 benchmark processes running (seeds 10-11 of every "
+    "method, and the fold-pruning rows of seeds 0-9, were run last, after FoldPruner's lead rule "
+    "came in), so compare wall times within a seed's run only.",
     "Before the lead rule (pruning, at every fold, only candidates behind by more than half a "
     "standard error of the fold noise), TuneSearchCV with fold pruning fitted 77 / 98 / 71 folds "
     "per search on lecture / breast_cancer / digits, with nested - best peer's of -0.0012 / "
-    "+0.0002 / -0.0008 (same seeds).",
+    "+0.0002 / -0.0008 (seeds 0-9). With the rule, on the same seeds: 68 / 72 / 64 folds and "
+    "+0.0001 / +0.0009 / -0.0007.",
 ]
 
 
