@@ -105,6 +105,17 @@ def _overhead(records: list[dict[str, Any]], methods: list[str]) -> dict[str, An
     return out
 
 
+def first_seeds(records: list[dict[str, Any]], methods: list[str], budgets: list[int], n: int) -> dict[str, Any]:
+    """Mean normalised scores and seed counts over the runs with seed < ``n`` only.
+
+    Example:
+        >>> first_seeds([], ["tunelab-auto"], [50], 5)["n"]
+        5
+    """
+    data = build([r for r in records if r["kind"] != "run" or r["seed"] < n], methods, budgets)
+    return {"n": n, "score": data["score"], "seeds": data["seeds"]}
+
+
 def build(records: list[dict[str, Any]], methods: list[str], budgets: list[int]) -> dict[str, Any]:
     """Aggregate records into scores, regrets, seeds, overhead and auto's choices.
 
@@ -192,6 +203,14 @@ def markdown(data: dict[str, Any]) -> str:
            f"machine: {data['machine']}. Every method minimises; `tunelab-random` is the random baseline.", "",
            "## Normalised score (mean over the suite's problems; random = 0, best value any method found = 100)", ""]
     out += _budget_table(data, "score", higher_is_better=True, with_seeds=True)
+    if data.get("first_seeds"):
+        first = data["first_seeds"]
+        out += ["", f"## Normalised score on seeds 0-{first['n'] - 1} only", "",
+                "The same seeds for every method (those with fewer seeds on the ones they have): the "
+                "side-by-side check when seed counts differ. Random's mean and the best found are "
+                "taken over these seeds too.", ""]
+        out += _budget_table({**data, "score": first["score"], "seeds": first["seeds"]}, "score",
+                             higher_is_better=True, with_seeds=True)
     if data.get("rank"):
         out += ["", "## Mean rank over the suite's problems (1 = best mean final value; ties share a rank)", "",
                 "A check that does not depend on each problem's span: a problem where all methods are within a "
