@@ -254,3 +254,46 @@ def test_long_history_is_fitted_on_a_capped_subset() -> None:
     assert surrogate.predict([best_params])[0][0] == pytest.approx(best, abs=0.05)
     study.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_float("y", 0, 1), n_trials=2)
     assert len(study.trials) == 62
+
+
+def _two_basins(trial: tunelab.Trial) -> float:
+    # A broad local minimum at x = 0.2 (value 0) and a narrower, deeper one at 0.75 (-0.11).
+    x = trial.suggest_float("x", 0.0, 1.0)
+    return 0.3 * (x - 0.2) ** 2 - 0.2 * math.exp(-(((x - 0.75) / 0.05) ** 2))
+
+
+def test_escape_steps_find_the_deeper_basin_that_plain_expected_improvement_misses() -> None:
+    found = {}
+    for escape_after in (10, None):
+        hits = 0
+        for seed in range(4):
+            sampler = _sampler(seed=seed, n_startup_trials=5, escape_after=escape_after)
+            study = tunelab.create_study(storage=":memory:", sampler=sampler)
+            study.optimize(_two_basins, n_trials=80)
+            hits += abs(study.best_params["x"] - 0.75) < 0.02
+        found[escape_after] = hits
+    assert found[10] == 4
+    assert found[None] <= 2
+
+
+def test_after_ten_trials_near_the_incumbent_the_next_proposal_leaves_its_neighbourhood() -> None:
+    def quadratic(trial: tunelab.Trial) -> float:
+        return (trial.suggest_float("x", 0.0, 1.0) - 0.5) ** 2
+
+    for escape_after, leaves in ((10, True), (None, False)):
+        study = tunelab.create_study(storage=":memory:", sampler=_sampler(seed=0, n_startup_trials=5, escape_after=escape_after))
+        for x in (0.05, 0.25, 0.75, 0.95, 0.9):
+            study.enqueue_trial({"x": x})
+        for k in range(10):  # ten trials in a row within 0.05 of the incumbent (x = 0.5)
+            study.enqueue_trial({"x": 0.5 + (k - 5) * 0.004})
+        study.optimize(quadratic, n_trials=15)
+        study.optimize(quadratic, n_trials=1)
+        assert (abs(study.trials[-1].params["x"] - 0.5) > 0.05) is leaves
+
+
+def test_escape_after_is_checked_and_shown() -> None:
+    for bad in (0, -1, 2.5, "10", True):
+        with pytest.raises(ValueError, match="`escape_after` must be an int >= 1"):
+            GPSampler(escape_after=bad)  # type: ignore[arg-type]
+    assert GPSampler(seed=0, escape_after=None).describe() == "GPSampler(acquisition='logei', seed=0, escape_after=None)"
+    assert GPSampler(seed=0).describe() == "GPSampler(acquisition='logei', seed=0)"
