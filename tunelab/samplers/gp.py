@@ -162,7 +162,8 @@ class Surrogate:
     ``predict`` returns the posterior mean and std of the objective (same sign and scale as
     the values the objective returned); ``acquisition`` the sampler's acquisition values, from
     the model the sampler searches with (fitted to the warped values when ``output_warping`` is
-    on, see :class:`GPSampler`), so its maximum is where the sampler would propose next.
+    on, see :class:`GPSampler`), so its maximum is where the sampler would propose next (except
+    on an escape step, which adds a margin and leaves the incumbent's neighbourhood).
 
     Example:
         >>> import tunelab
