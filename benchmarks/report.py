@@ -203,8 +203,7 @@ def markdown(data: dict[str, Any]) -> str:
            f"machine: {data['machine']}. Every method minimises; `tunelab-random` is the random baseline.", "",
            "## Normalised score (mean over the suite's problems; random = 0, best value any method found = 100)", ""]
     out += _budget_table(data, "score", higher_is_better=True, with_seeds=True)
-    if data.get("first_seeds"):
-        first = data["first_seeds"]
+    for first in data.get("first_seeds") or []:
         out += ["", f"## Normalised score on seeds 0-{first['n'] - 1} only", "",
                 "The same seeds for every method (those with fewer seeds on the ones they have): the "
                 "side-by-side check when seed counts differ. Random's mean and the best found are "
