@@ -53,11 +53,11 @@ __all__ = ["main", "overhead_run", "parse_args", "problems", "run_one"]
 QUICK_PROBLEMS = {"synthetic": ("branin", "hartmann6"), "real": ("svc-digits", "ridge-diabetes")}
 NOTES = [
     "Seeds per method and suite are in the score table. Synthetic: 30 seeds, except skopt-gp and "
-    "bayesopt-gp (3: 1-2 s per trial). Real: 30 seeds for tunelab-auto, -tpe, -gp and random; 20 "
-    "for skopt-gp; 10 for tunelab-gp-warp and optuna-tpe; 8 for optuna-gp; 5 for the other fast "
-    "peers; 1 for bayesopt-gp (CPU time). Seeds differ in difficulty (skopt-gp: real @100 53.5 in the "
-    "seeds 0-9 table, 48.0 in the seeds 0-19 one), so methods with different seed counts are compared in the equal-seeds "
-    "tables too.",
+    "bayesopt-gp (3: 1-2 s per trial). Real: 30 seeds for tunelab-auto, -tpe, -gp, random and "
+    "skopt-gp; 10 for tunelab-gp-warp and optuna-tpe; 8 for optuna-gp; 5 for the other fast peers; 1 "
+    "for bayesopt-gp (CPU time). Seeds differ in difficulty (skopt-gp: real @100 53.5 in the seeds "
+    "0-9 table, 48.0 in the seeds 0-19 one, 49.6 on all 30), so methods with different seed counts "
+    "are compared in the equal-seeds tables too.",
     "The real suite is the 9-problem default subset (`--full-real` runs all 21 model x dataset pairs); "
     "accuracies are discrete, so a problem's span (random's mean best - best found) can be tiny and "
     "its scores swing widely (a score below -100 means a few hundredths of accuracy, or 1e-4 of R^2 "
