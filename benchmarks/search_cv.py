@@ -147,8 +147,9 @@ METHODS: dict[str, Callable[[Budget, int, Any], Any]] = {
 NOTES = [
     "Folds fitted is the machine-independent cost. Wall times come from runs made at different "
     "times on a shared 2-core machine with 1-4 benchmark processes running (seeds 10-11 of every "
-    "method, and the fold-pruning rows of seeds 0-9, were run last, after FoldPruner's lead rule "
-    "came in), so compare wall times within a seed's run only.",
+    "method, and the fold-pruning rows of seeds 0-9, were run after FoldPruner's lead rule came "
+    "in; seeds 12-13 of every method in a later session, two processes at a time), so compare "
+    "wall times within a seed's run only.",
     "Before the lead rule (pruning, at every fold, only candidates behind by more than half a "
     "standard error of the fold noise), TuneSearchCV with fold pruning fitted 77 / 98 / 71 folds "
     "per search on lecture / breast_cancer / digits, with nested - best peer's of -0.0012 / "
