@@ -134,24 +134,12 @@ def _distances(X: np.ndarray, x: np.ndarray, columns: Sequence[Column]) -> np.nd
     return out
 
 
-def _outside(fn: Any, center: np.ndarray, columns: Sequence[Column]) -> Any:
-    """``fn`` with the acquisition inside the incumbent's neighbourhood set to -inf."""
-
-    def outside(Xq: np.ndarray, grad: bool) -> tuple[np.ndarray, ...]:
-        out = fn(Xq, grad)
-        near = _distances(Xq, center, columns) <= _NEIGHBOURHOOD
-        return (np.where(near, -np.inf, out[0]), *out[1:])
-
-    return outside
-
-
-def _masked(fn: Any, seen: np.ndarray) -> Any:
-    """``fn`` with the acquisition of already observed points set to -inf."""
+def _masked(fn: Any, excluded: Callable[[np.ndarray], np.ndarray]) -> Any:
+    """``fn`` with the acquisition set to -inf wherever ``excluded(X)`` is True."""
 
     def masked(Xq: np.ndarray, grad: bool) -> tuple[np.ndarray, ...]:
         out = fn(Xq, grad)
-        dup = np.array([_is_row_of(row, seen) for row in np.atleast_2d(Xq)])
-        return (np.where(dup, -np.inf, out[0]), *out[1:])
+        return (np.where(excluded(np.atleast_2d(Xq)), -np.inf, out[0]), *out[1:])
 
     return masked
 
@@ -379,7 +367,10 @@ class GPSampler(Sampler):
         best = min(best, float(np.max(mean_at_x)))
         incumbent = X[int(np.argmax(mean_at_x))]
         if self._stalled(complete, space, columns, incumbent):
-            fn = _outside(_gp_acqf.gp_acquisition(gp, self.acquisition, best + _ESCAPE_MARGIN, beta), incumbent, columns)
+            fn = _masked(
+                _gp_acqf.gp_acquisition(gp, self.acquisition, best + _ESCAPE_MARGIN, beta),
+                lambda Xq: _distances(Xq, incumbent, columns) <= _NEIGHBOURHOOD,
+            )
             centers = None
         else:
             fn = _gp_acqf.gp_acquisition(gp, self.acquisition, best, beta)
@@ -388,8 +379,9 @@ class GPSampler(Sampler):
         )
         seen = X if not running else np.vstack([X, Xr])
         if _is_row_of(x, seen):  # discrete spaces: never spend a trial on a point already known
+            known = _masked(fn, lambda Xq: np.array([_is_row_of(row, seen) for row in Xq]))
             x, _ = _gp_acqf.optimize_acquisition(
-                _masked(fn, seen), columns, self._rng, n_candidates=self.n_candidates, centers=centers
+                known, columns, self._rng, n_candidates=self.n_candidates, centers=centers
             )
         return {n: _decode(d, x[k]) for k, (n, d) in enumerate(space.items())}
 
