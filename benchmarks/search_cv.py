@@ -52,7 +52,7 @@ class Budget:
 
 
 FULL = Budget("full", 36, (50, 100, 200), (5, 10, 15, None), (1, 2, 5))
-QUICK = Budget("quick", 12, (10, 30), (5, 10, None), (1, 5))
+QUICK = Budget("quick", 12, (20, 100), (5, 10, None), (1, 5))  # holds the forest's defaults, for min_lead
 
 
 def load(name: str) -> tuple[Any, Any]:
@@ -82,6 +82,13 @@ def grid_search(b: Budget, seed: int, cv: Any) -> Any:
 
     grid = {"n_estimators": list(b.trees), "max_depth": list(b.depths), "min_samples_leaf": list(b.leaves)}
     return GridSearchCV(_rf(seed), grid, cv=cv, scoring="accuracy")
+
+
+def defaults(b: Budget, seed: int, cv: Any) -> Any:
+    """No search: the forest's scikit-learn defaults, the bar any tuning has to clear."""
+    from sklearn.model_selection import GridSearchCV
+
+    return GridSearchCV(_rf(seed), {"n_estimators": [100]}, cv=cv, scoring="accuracy")
 
 
 def random_search(b: Budget, seed: int, cv: Any) -> Any:
@@ -116,14 +123,14 @@ def optuna_search(b: Budget, seed: int, cv: Any) -> Any:
     return OptunaSearchCV(_rf(seed), space, n_trials=b.n_trials, cv=cv, scoring="accuracy", random_state=seed)
 
 
-def _tune(b: Budget, seed: int, cv: Any, pruner: Any) -> Any:
+def _tune(b: Budget, seed: int, cv: Any, pruner: Any, min_lead: float | None = None) -> Any:
     import tunelab
     from tunelab.sklearn import TuneSearchCV
 
     space = {"n_estimators": tunelab.Int(min(b.trees), max(b.trees)), "max_depth": list(b.depths),
              "min_samples_leaf": tunelab.Int(min(b.leaves), max(b.leaves))}
     return TuneSearchCV(_rf(seed), space, sampler="auto", n_trials=b.n_trials, cv=cv, scoring="accuracy",
-                        pruner=pruner, random_state=seed)
+                        pruner=pruner, random_state=seed, min_lead=min_lead)
 
 
 def tune_search(b: Budget, seed: int, cv: Any) -> Any:
@@ -134,13 +141,26 @@ def tune_search_pruned(b: Budget, seed: int, cv: Any) -> Any:
     return _tune(b, seed, cv, "folds")
 
 
+def tune_search_lead(b: Budget, seed: int, cv: Any) -> Any:
+    return _tune(b, seed, cv, None, MIN_LEAD)
+
+
+def tune_search_pruned_lead(b: Budget, seed: int, cv: Any) -> Any:
+    return _tune(b, seed, cv, "folds", MIN_LEAD)
+
+
+DEFAULTS = "RandomForest defaults (no search)"
+MIN_LEAD = 2.0  # set before any run of it, not tuned on these results
 METHODS: dict[str, Callable[[Budget, int, Any], Any]] = {
+    DEFAULTS: defaults,
     "GridSearchCV": grid_search,
     "RandomizedSearchCV": random_search,
     "BayesSearchCV (skopt)": bayes_search,
     "OptunaSearchCV": optuna_search,
     "TuneSearchCV auto": tune_search,
     "TuneSearchCV auto + fold pruning": tune_search_pruned,
+    f"TuneSearchCV auto (min_lead {MIN_LEAD:g})": tune_search_lead,
+    f"TuneSearchCV auto + fold pruning (min_lead {MIN_LEAD:g})": tune_search_pruned_lead,
 }
 
 
@@ -226,17 +246,19 @@ def report(records: list[dict[str, Any]], budget: Budget, n_trials_total: int) -
         rows = {m: by[(dataset, m)] for m in METHODS if by.get((dataset, m))}
         seeds = sorted({r["seed"] for rs in rows.values() for r in rs})
         outer = sorted({r["outer_folds"] for rs in rows.values() for r in rs})
-        peers = [m for m in rows if not m.startswith("TuneSearchCV")]
+        peers = [m for m in rows if m != DEFAULTS and not m.startswith("TuneSearchCV")]
         best_peer = max(peers, key=lambda m: np.mean([r["nested"] for r in rows[m]]), default=None)
         lines += [f"\n### {dataset}: {budget.n_trials} candidates, 5-fold inner CV, "
                   f"{'/'.join(map(str, outer))}-fold outer CV, seeds {seeds[0]}-{seeds[-1]} ({len(seeds)})\n",
                   "| method | best CV score (inner) | nested-CV score | nested - best peer's, paired by seed "
-                  "| optimism gap | wall time per search (s) | folds fitted per search | seeds |",
-                  "|---|---|---|---|---|---|---|---|"]
+                  "| nested - defaults', paired by seed | optimism gap | wall time per search (s) "
+                  "| folds fitted per search | seeds |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         for m, rs in rows.items():
             col = {k: [r[k] for r in rs] for k in ("best", "nested", "gap", "time", "folds")}
             paired = "(best peer)" if m == best_peer else _paired_gap(rs, rows[best_peer]) if best_peer else "–"
-            lines.append(f"| {m} | {_fmt(col['best'])} | {_fmt(col['nested'])} | {paired} | {_fmt(col['gap'])} "
+            gain = "–" if m == DEFAULTS or DEFAULTS not in rows else _paired_gap(rs, rows[DEFAULTS])
+            lines.append(f"| {m} | {_fmt(col['best'])} | {_fmt(col['nested'])} | {paired} | {gain} | {_fmt(col['gap'])} "
                          f"| {_fmt(col['time'], 1)} | {_fmt(col['folds'], 0)} of {5 * n_trials_total} | {len(rs)} |")
     return "\n".join(lines) + "\n"
 

@@ -120,6 +120,54 @@ def test_callable_refit_picks_the_index_it_returns(iris: tuple[Any, Any]) -> Non
     assert not hasattr(search, "best_score_")
 
 
+# Fold scores by alpha: 1.0 is the estimator as given; 2.0 leads it by fold noise only (a higher
+# mean, but behind on two folds); 3.0 leads it clearly, fold after fold.
+_FOLD_SCORES = {1.0: [0.80] * 5, 2.0: [0.90, 0.70, 0.85, 0.75, 0.83], 3.0: [0.85, 0.86, 0.85, 0.84, 0.85]}
+_FOLD_ROWS = 4
+
+
+def _fold_score(estimator: Any, X: Any, y: Any) -> float:
+    return _FOLD_SCORES[estimator.alpha][int(X[0, 0]) // _FOLD_ROWS]
+
+
+def _min_lead_search(alphas: list[float], **kwargs: Any) -> TuneSearchCV:
+    X = np.arange(5.0 * _FOLD_ROWS).reshape(-1, 1)
+    y = np.tile([0, 1], len(X) // 2)
+    rows = np.arange(len(X))
+    folds = [(np.setdiff1d(rows, test), test) for test in np.split(rows, 5)]
+    options: dict[str, Any] = {"sampler": "grid", "cv": folds, "scoring": _fold_score, "min_lead": 2.0}
+    options.update(kwargs)
+    return TuneSearchCV(_CountingClassifier(alpha=1.0), {"alpha": alphas}, **options).fit(X, y)
+
+
+def test_min_lead_keeps_the_given_estimator_unless_clearly_beaten() -> None:
+    assert _min_lead_search([1.0, 2.0], min_lead=None).best_params_ == {"alpha": 2.0}  # top mean
+    kept = _min_lead_search([1.0, 2.0])
+    assert kept.best_params_ == {"alpha": 1.0} and kept.best_estimator_.alpha == 1.0
+    assert kept.best_score_ == pytest.approx(0.80) and kept.cv_results_["rank_test_score"][kept.best_index_] == 2
+    beaten = _min_lead_search([1.0, 2.0, 3.0])
+    assert beaten.best_params_ == {"alpha": 3.0} and beaten.best_score_ == pytest.approx(0.85)
+    assert _min_lead_search([1.0, 2.0], min_lead=0.0).best_params_ == {"alpha": 2.0}  # any lead will do
+
+
+def test_min_lead_evaluates_the_given_estimator_first_in_an_adaptive_search() -> None:
+    search = _min_lead_search([3.0, 2.0, 1.0], sampler="random", n_trials=3, random_state=0)
+    assert search.cv_results_["params"][0] == {"alpha": 1.0}
+    assert len(search.cv_results_["params"]) == 3
+
+
+class _PruneTheFirstTrial(tunelab.pruners.Pruner):
+    def prune(self, study: Any, trial: Any) -> bool:
+        return trial.number == 0
+
+
+def test_min_lead_falls_back_to_the_top_mean_when_the_given_estimator_was_pruned() -> None:
+    with pytest.warns(UserWarning, match="min_lead: the estimator's own parameters were not evaluated"):
+        search = _min_lead_search([1.0, 2.0], sampler="random", n_trials=4, random_state=0,
+                                  pruner=_PruneTheFirstTrial())
+    assert search.cv_results_["state"][0] == "PRUNED" and search.best_params_ == {"alpha": 2.0}
+
+
 def test_pruned_candidates_are_marked_with_nan_folds_and_the_worst_rank(iris: tuple[Any, Any]) -> None:
     X, y = iris
     space = {"max_depth": [4, 5, 1, 6]}
@@ -237,6 +285,10 @@ class _CountingClassifier(ClassifierMixin, BaseEstimator):
         ({"pruner": "hyper"}, ValueError, "`pruner` must be"),
         ({"storage": object()}, SearchCVError, "`storage` must be None"),
         ({"track": "yes"}, SearchCVError, "`track` must be True or False, got 'yes'"),
+        ({"min_lead": -1}, SearchCVError, "`min_lead` must be None or a number of standard errors >= 0"),
+        ({"min_lead": "2"}, SearchCVError, "`min_lead` must be None or a number"),
+        ({"min_lead": 2, "param_space": {"alpha": [2.0, 3.0]}}, SearchCVError, r"alpha=1.0 is not in"),
+        ({"min_lead": 2, "refit": lambda results: 0}, SearchCVError, "pass one of them"),
     ],
 )
 def test_bad_inputs_fail_before_any_fit(kwargs: dict[str, Any], error: type[Exception], message: str) -> None:

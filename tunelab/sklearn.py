@@ -35,6 +35,7 @@ import numpy as np
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection._search import BaseSearchCV  # the estimator contract of *SearchCV
 
+from tunelab._sklearn.baseline import baseline_params, check_min_lead, select_with_min_lead
 from tunelab._sklearn.checks import SearchCVError, check_cv, check_options, check_scoring
 from tunelab._sklearn.nested import NestedCVResult, nested_cv
 from tunelab._sklearn.results import Candidate, Fold, build_cv_results
@@ -82,6 +83,8 @@ class _Setup:
     refit_metric: str
     multimetric: bool
     candidates: list[Candidate] = field(default_factory=list)
+    baseline: dict[str, Any] | None = None  # min_lead: the estimator's own values, as stored
+    baseline_index: int | None = None
 
 
 class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
@@ -125,6 +128,14 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
         return_train_score: Also score each fold's training part.
         error_score: Score given to a failed fit, or ``"raise"``.
         verbose: 0 silent; 1 prints a summary line; 2 a line per candidate.
+        min_lead: None chooses the candidate with the highest mean CV score, as scikit-learn
+            does. A number keeps the estimator as given unless a candidate clearly beats it:
+            its own values of the searched parameters are evaluated first (they must lie in
+            ``param_space``; with ``sampler="grid"`` they must be a grid point), and another
+            candidate is chosen only if it leads them on the same folds by more than
+            ``min_lead`` standard errors of the paired fold difference. Picking the top mean
+            among many near-equal candidates picks fold noise; 2 asks for a clear lead. The
+            chosen candidate need not then be ``rank_test_score`` 1.
 
     Attributes:
         cv_results_: GridSearchCV's dict plus ``state`` (COMPLETE, PRUNED, FAIL) per candidate.
@@ -166,6 +177,7 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
         return_train_score: bool = False,
         error_score: Any = np.nan,
         verbose: int = 0,
+        min_lead: float | None = None,
     ) -> None:
         self.estimator = estimator
         self.param_space = param_space
@@ -184,6 +196,7 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
         self.return_train_score = return_train_score
         self.error_score = error_score
         self.verbose = verbose
+        self.min_lead = min_lead
 
     def __sklearn_tags__(self) -> Any:
         from copy import deepcopy
@@ -221,12 +234,14 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
             check_array(y, ensure_2d=False, dtype=None, input_name="y")  # NaN/inf: sklearn's message
         space = build_space(self.param_space, self.estimator)
         scoring = check_scoring(self.estimator, self.scoring, self.refit)
+        check_min_lead(self.min_lead, self.refit)
+        baseline = None if self.min_lead is None else baseline_params(space, self.estimator)
         _, splits = check_cv(self.cv, X, y, groups, is_classifier(self.estimator))
         grid = isinstance(self.sampler, str) and self.sampler.strip().lower() == "grid"
         sampler = get_sampler(self.sampler, seed=self._seed(), space=space.distributions if grid else None)
         return _Setup(X, y, dict(fit_params), space, scoring.spec if scoring.multimetric else scoring.scorer,
                       splits, sampler, get_pruner(self.pruner), scoring.names or None,
-                      scoring.refit_metric, scoring.multimetric)
+                      scoring.refit_metric, scoring.multimetric, baseline=baseline)
 
     def _create_study(self, setup: _Setup) -> Study:
         from tunelab.storage.base import get_storage
@@ -306,6 +321,8 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
 
     def _run_trial(self, study: Study, trial: Trial, setup: _Setup) -> Candidate:
         stored = {name: trial.suggest(name, dist) for name, dist in setup.space.distributions.items()}
+        if setup.baseline_index is None and stored == setup.baseline:
+            setup.baseline_index = len(setup.candidates)
         params = setup.space.decode(stored)
         cand = Candidate(params=params, folds=[None] * len(setup.splits))
         try:
@@ -340,6 +357,8 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
         if self.verbose > 0:
             print(f"[TuneSearchCV] {len(setup.splits)} folds per candidate, "
                   f"{'the whole grid' if grid else f'{limit} candidates'}, sampler {setup.sampler.describe()}")
+        if setup.baseline is not None and not grid:  # a grid holds it already (checked in _prepare)
+            study.enqueue_trial(setup.baseline)
         while limit is None or len(setup.candidates) < limit:
             if deadline is not None and time.monotonic() >= deadline:
                 break
@@ -366,6 +385,17 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
             warnings.warn(f"{len(failed)} of the {len(folds)} fits failed and were scored "
                           f"error_score={self.error_score!r}. First error:\n{failed[0].error}",
                           FitFailedWarning, stacklevel=3)
+
+    def _choose(self, setup: _Setup, metric: str, results: dict[str, Any]) -> int:
+        """Index of the candidate to keep: the top mean, or the ``min_lead`` rule."""
+        if self.min_lead is not None:
+            b = setup.baseline_index
+            if b is not None and setup.candidates[b].state == TrialState.COMPLETE.value:
+                return select_with_min_lead(results, metric, b, float(self.min_lead))
+            warnings.warn("min_lead: the estimator's own parameters were not evaluated on every fold (pruned, "
+                          "failed or stopped by timeout); choosing the highest mean CV score instead.",
+                          UserWarning, stacklevel=3)
+        return int(self._select_best_index(self.refit, metric, results))
 
     def _refit(self, setup: _Setup) -> None:
         estimator = clone(self.estimator).set_params(**clone(self.best_params_, safe=False))
@@ -420,7 +450,7 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
         self.n_splits_ = len(setup.splits)
         metric = setup.refit_metric if setup.multimetric else "score"
         if self.refit or not self.multimetric_:
-            self.best_index_ = int(self._select_best_index(self.refit, metric, results))
+            self.best_index_ = self._choose(setup, metric, results)
             if not callable(self.refit):
                 self.best_score_ = float(results[f"mean_test_{metric}"][self.best_index_])
             self.best_params_ = results["params"][self.best_index_]
