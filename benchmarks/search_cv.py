@@ -177,9 +177,9 @@ NOTES = [
     "per search on lecture / breast_cancer / digits, with nested - best peer's of -0.0012 / "
     "+0.0002 / -0.0008 (seeds 0-9). With the rule, on the same seeds: 68 / 72 / 64 folds and "
     "+0.0001 / +0.0009 / -0.0007.",
-    "Seeds 14-17 of the six original methods, every defaults and min_lead row, and breast_cancer's "
-    "seeds 14-17 of them, were run in a later session, three processes at a time; the defaults and "
-    "min_lead rows of lecture and digits have seeds 0-13 only (paired columns use shared seeds). "
+    "A later session ran, three processes at a time, seeds 14-17 of the six original methods and "
+    "all of the defaults and min_lead rows: seeds 0-17 on breast_cancer, 0-13 on lecture and "
+    "digits (paired columns use the seeds two rows share). "
     "MIN_LEAD = 2 was fixed before any run of it. With it, pruned TuneSearchCV kept the defaults "
     "on nearly every search (nested - defaults' +0.0000 to +0.0001): no candidate led them clearly.",
 ]
