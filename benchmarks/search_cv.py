@@ -8,6 +8,10 @@ OptunaSearchCV (when installed), and TuneSearchCV with ``sampler="auto"`` withou
 pruning (:class:`tunelab.pruners.FoldPruner`), each also with ``min_lead=2`` (keep the forest's
 defaults unless a candidate clearly beats them). Every search uses the same 5-fold stratified CV.
 A row with no search at all, the forest's scikit-learn defaults, is the bar tuning has to clear.
+``--model tree`` runs the same methods on a DecisionTreeClassifier grid instead (max_depth
+3/5/8/12/16/None x min_samples_leaf 1/2/5/10/20/40), ``--model svc`` on an SVC grid (C
+0.1-10000 x gamma "scale"/1e-6-1e-2) over unscaled features, where the defaults are far from the
+best on breast_cancer: a check that ``min_lead`` still takes a clear gain.
 
 One run of (problem, method, seed) is a nested CV (``--outer`` folds, 3 by default) around the
 search, by :func:`tunelab.sklearn.nested_cv`: the nested score is the mean outer score; the best
@@ -16,9 +20,9 @@ on (k-1)/k of the data). Every method of a seed sees the same inner and outer sp
 report also gives each method's nested score minus the best peer's paired by seed (mean ±
 standard error): the split-to-split spread, which dominates each method's own ± std, cancels.
 Runs are appended to a JSON-lines cache as they finish, so an
-interrupted benchmark resumes; the report (``--out`` .md/.json) is written from the cache.
+interrupted benchmark resumes; the report (``--out``.md) is written from the cache.
 
-Run: ``python benchmarks/search_cv.py [--quick] [--seeds N] [--datasets lecture,breast_cancer,digits]``
+Run: ``python benchmarks/search_cv.py [--quick] [--model forest|tree] [--seeds N] [--datasets lecture,breast_cancer,digits]``
 ``--quick``: one seed on the lecture problem with a 12-candidate budget and smaller forests.
 
 Example:
@@ -44,17 +48,32 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Budget:
-    """Size of one benchmark run."""
+    """Size of one benchmark run: the model searched and its candidate grid.
+
+    The samplers that take ranges search a parameter named in ``log_ranges`` as a log-uniform
+    float range and one whose values are all integers as an integer range, both spanning the
+    grid's values; any other parameter is categorical.
+    """
 
     name: str
     n_trials: int
-    trees: tuple[int, ...]
-    depths: tuple[Any, ...]
-    leaves: tuple[int, ...]
+    model: str  # "forest", "tree" or "svc"
+    grid: dict[str, tuple[Any, ...]]
+    log_ranges: tuple[str, ...] = ()
 
 
-FULL = Budget("full", 36, (50, 100, 200), (5, 10, 15, None), (1, 2, 5))
-QUICK = Budget("quick", 12, (20, 100), (5, 10, None), (1, 5))  # holds the forest's defaults, for min_lead
+FULL = Budget("full", 36, "forest", {"n_estimators": (50, 100, 200), "max_depth": (5, 10, 15, None),
+                                     "min_samples_leaf": (1, 2, 5)})
+# holds the forest's defaults, for min_lead
+QUICK = Budget("quick", 12, "forest", {"n_estimators": (20, 100), "max_depth": (5, 10, None),
+                                       "min_samples_leaf": (1, 5)})
+TREE = Budget("tree", 36, "tree", {"max_depth": (3, 5, 8, 12, 16, None), "min_samples_leaf": (1, 2, 5, 10, 20, 40)})
+# features left unscaled, as users often leave them: the defaults are far from the best here
+SVM = Budget("svc", 36, "svc", {"C": (0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0),
+                                "gamma": ("scale", 1e-6, 1e-5, 1e-4, 1e-3, 1e-2)}, log_ranges=("C",))
+MODELS = {"forest": FULL, "tree": TREE, "svc": SVM}
+MODEL_TITLES = {"forest": "RandomForestClassifier (the lecture's grid)", "tree": "DecisionTreeClassifier",
+                "svc": "SVC on unscaled features"}
 
 
 def load(name: str) -> tuple[Any, Any]:
@@ -73,66 +92,80 @@ def load(name: str) -> tuple[Any, Any]:
     raise SystemExit(f"unknown dataset {name!r}; choose from lecture, breast_cancer, digits")
 
 
-def _rf(seed: int) -> Any:
+def _estimator(b: Budget, seed: int) -> Any:
     from sklearn.ensemble import RandomForestClassifier
+    from sklearn.svm import SVC
+    from sklearn.tree import DecisionTreeClassifier
 
-    return RandomForestClassifier(random_state=seed)
+    if b.model == "svc":
+        return SVC()
+    return DecisionTreeClassifier(random_state=seed) if b.model == "tree" else RandomForestClassifier(random_state=seed)
+
+
+def _space(b: Budget, int_range: Callable[[int, int], Any], categorical: Callable[[list[Any]], Any],
+           log_range: Callable[[float, float], Any]) -> dict[str, Any]:
+    """The grid in one library's terms (see :class:`Budget`)."""
+    def one(name: str, values: tuple[Any, ...]) -> Any:
+        if name in b.log_ranges:
+            return log_range(min(values), max(values))
+        if all(type(v) is int for v in values):
+            return int_range(min(values), max(values))
+        return categorical(list(values))
+
+    return {name: one(name, values) for name, values in b.grid.items()}
 
 
 def grid_search(b: Budget, seed: int, cv: Any) -> Any:
     from sklearn.model_selection import GridSearchCV
 
-    grid = {"n_estimators": list(b.trees), "max_depth": list(b.depths), "min_samples_leaf": list(b.leaves)}
-    return GridSearchCV(_rf(seed), grid, cv=cv, scoring="accuracy")
+    return GridSearchCV(_estimator(b, seed), {k: list(v) for k, v in b.grid.items()}, cv=cv, scoring="accuracy")
 
 
 def defaults(b: Budget, seed: int, cv: Any) -> Any:
-    """No search: the forest's scikit-learn defaults, the bar any tuning has to clear."""
+    """No search: the model's scikit-learn defaults, the bar any tuning has to clear."""
     from sklearn.model_selection import GridSearchCV
 
-    return GridSearchCV(_rf(seed), {"n_estimators": [100]}, cv=cv, scoring="accuracy")
+    model = _estimator(b, seed)
+    name = next(iter(b.grid))
+    return GridSearchCV(model, {name: [model.get_params()[name]]}, cv=cv, scoring="accuracy")
 
 
 def random_search(b: Budget, seed: int, cv: Any) -> Any:
-    from scipy.stats import randint
+    from scipy.stats import loguniform, randint
     from sklearn.model_selection import RandomizedSearchCV
 
-    space = {"n_estimators": randint(min(b.trees), max(b.trees) + 1), "max_depth": list(b.depths),
-             "min_samples_leaf": randint(min(b.leaves), max(b.leaves) + 1)}
-    return RandomizedSearchCV(_rf(seed), space, n_iter=b.n_trials, cv=cv, scoring="accuracy", random_state=seed)
+    space = _space(b, lambda low, high: randint(low, high + 1), list, loguniform)
+    return RandomizedSearchCV(_estimator(b, seed), space, n_iter=b.n_trials, cv=cv, scoring="accuracy",
+                              random_state=seed)
 
 
 def bayes_search(b: Budget, seed: int, cv: Any) -> Any:
     from skopt import BayesSearchCV
-    from skopt.space import Categorical, Integer
+    from skopt.space import Categorical, Integer, Real
 
     # skopt's Categorical cannot hold None: depth 64 stands in for "unlimited" (no tree here grows that deep)
-    space = {"n_estimators": Integer(min(b.trees), max(b.trees)),
-             "max_depth": Categorical([64 if d is None else d for d in b.depths]),
-             "min_samples_leaf": Integer(min(b.leaves), max(b.leaves))}
-    return BayesSearchCV(_rf(seed), space, n_iter=b.n_trials, cv=cv, scoring="accuracy", random_state=seed)
+    space = _space(b, Integer, lambda vs: Categorical([64 if v is None else v for v in vs]),
+                   lambda low, high: Real(low, high, prior="log-uniform"))
+    return BayesSearchCV(_estimator(b, seed), space, n_iter=b.n_trials, cv=cv, scoring="accuracy", random_state=seed)
 
 
 def optuna_search(b: Budget, seed: int, cv: Any) -> Any:
     import optuna
-    from optuna.distributions import CategoricalDistribution, IntDistribution
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
     from optuna_integration import OptunaSearchCV
 
     optuna.logging.set_verbosity(logging.WARNING)
-    space = {"n_estimators": IntDistribution(min(b.trees), max(b.trees)),
-             "max_depth": CategoricalDistribution(list(b.depths)),
-             "min_samples_leaf": IntDistribution(min(b.leaves), max(b.leaves))}
-    return OptunaSearchCV(_rf(seed), space, n_trials=b.n_trials, cv=cv, scoring="accuracy", random_state=seed)
+    space = _space(b, IntDistribution, CategoricalDistribution, lambda low, high: FloatDistribution(low, high, log=True))
+    return OptunaSearchCV(_estimator(b, seed), space, n_trials=b.n_trials, cv=cv, scoring="accuracy",
+                          random_state=seed)
 
 
 def _tune(b: Budget, seed: int, cv: Any, pruner: Any, min_lead: float | None = None) -> Any:
     import tunelab
     from tunelab.sklearn import TuneSearchCV
 
-    space = {"n_estimators": tunelab.Int(min(b.trees), max(b.trees)), "max_depth": list(b.depths),
-             "min_samples_leaf": tunelab.Int(min(b.leaves), max(b.leaves))}
-    return TuneSearchCV(_rf(seed), space, sampler="auto", n_trials=b.n_trials, cv=cv, scoring="accuracy",
-                        pruner=pruner, random_state=seed, min_lead=min_lead)
+    return TuneSearchCV(_estimator(b, seed), _space(b, tunelab.Int, list, lambda low, high: tunelab.Float(low, high, log=True)), sampler="auto", n_trials=b.n_trials,
+                        cv=cv, scoring="accuracy", pruner=pruner, random_state=seed, min_lead=min_lead)
 
 
 def tune_search(b: Budget, seed: int, cv: Any) -> Any:
@@ -151,7 +184,7 @@ def tune_search_pruned_lead(b: Budget, seed: int, cv: Any) -> Any:
     return _tune(b, seed, cv, "folds", MIN_LEAD)
 
 
-DEFAULTS = "RandomForest defaults (no search)"
+DEFAULTS = "defaults (no search)"
 MIN_LEAD = 2.0  # set before any run of it, not tuned on these results
 METHODS: dict[str, Callable[[Budget, int, Any], Any]] = {
     DEFAULTS: defaults,
@@ -177,11 +210,11 @@ NOTES = [
     "per search on lecture / breast_cancer / digits, with nested - best peer's of -0.0012 / "
     "+0.0002 / -0.0008 (seeds 0-9). With the rule, on the same seeds: 68 / 72 / 64 folds and "
     "+0.0001 / +0.0009 / -0.0007.",
-    "A later session ran, three processes at a time, seeds 14-17 of the six original methods and "
-    "all of the defaults and min_lead rows: seeds 0-17 on breast_cancer, 0-13 on lecture and "
-    "digits (paired columns use the seeds two rows share). "
+    "Seeds 14-17 of the six original methods, and the defaults and min_lead rows of breast_cancer, "
+    "ran three processes at a time; the defaults and min_lead rows of lecture and digits in two "
+    "sessions, two processes at a time. Every forest row has seeds 0-17. "
     "MIN_LEAD = 2 was fixed before any run of it. With it, pruned TuneSearchCV kept the defaults "
-    "on nearly every search (nested - defaults' +0.0000 to +0.0001): no candidate led them clearly.",
+    "on nearly every search (nested - defaults' -0.0001 to +0.0001): no candidate led them clearly.",
 ]
 
 
@@ -274,6 +307,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options (see the module docstring)."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="one seed, lecture problem, 12 candidates")
+    p.add_argument("--model", choices=tuple(MODELS), default="forest",
+                   help="the model searched: the lecture's RandomForest grid, a DecisionTree or an SVC grid")
     p.add_argument("--seeds", type=int, default=None, help="seeds per method (default 10, 1 with --quick)")
     p.add_argument("--first-seed", type=int, default=0)
     p.add_argument("--outer", type=int, default=3, help="outer folds of the nested CV")
@@ -294,7 +329,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    budget = QUICK if args.quick else FULL
+    budget = QUICK if args.quick else MODELS[args.model]
     args.cache.parent.mkdir(parents=True, exist_ok=True)
     done = {(r["method"], r["dataset"], r["budget"], r["seed"]) for r in _load(args.cache)}
     if not args.report_only:
@@ -315,8 +350,12 @@ def main(argv: list[str] | None = None) -> None:
                         fh.write(json.dumps(record) + "\n")
                     print(f"{time.strftime('%H:%M:%S')} {dataset} seed {seed} {method}: nested "
                           f"{record['nested']:.4f}, folds {record['folds']:.0f}, {record['time']:.1f} s", flush=True)
-    text = report(_load(args.cache), budget, budget.n_trials)
-    if not args.quick:
+    records = _load(args.cache)
+    if args.quick:
+        text = report(records, budget, budget.n_trials)
+    else:
+        text = "".join(f"\n## {MODEL_TITLES[b.model]}\n" + report(records, b, b.n_trials)
+                       for b in MODELS.values() if any(r["budget"] == b.name for r in records))
         text += "\n## Notes\n\n" + "".join(f"- {note}\n" for note in NOTES)
         args.out.with_suffix(".md").write_text("# TuneSearchCV benchmark\n\nGenerated by `python benchmarks/"
                                                "search_cv.py` (see its docstring).\n" + text)

@@ -121,8 +121,10 @@ def test_callable_refit_picks_the_index_it_returns(iris: tuple[Any, Any]) -> Non
 
 
 # Fold scores by alpha: 1.0 is the estimator as given; 2.0 leads it by fold noise only (a higher
-# mean, but behind on two folds); 3.0 leads it clearly, fold after fold.
-_FOLD_SCORES = {1.0: [0.80] * 5, 2.0: [0.90, 0.70, 0.85, 0.75, 0.83], 3.0: [0.85, 0.86, 0.85, 0.84, 0.85]}
+# mean, but behind on two folds); 3.0 leads it clearly, fold after fold; 4.0 leads it by 1.58
+# standard errors of the paired difference (a real but noisy gain).
+_FOLD_SCORES = {1.0: [0.80] * 5, 2.0: [0.90, 0.70, 0.85, 0.75, 0.83], 3.0: [0.85, 0.86, 0.85, 0.84, 0.85],
+                4.0: [0.86, 0.80, 0.81, 0.85, 0.79]}
 _FOLD_ROWS = 4
 
 
@@ -148,6 +150,12 @@ def test_min_lead_keeps_the_given_estimator_unless_clearly_beaten() -> None:
     beaten = _min_lead_search([1.0, 2.0, 3.0])
     assert beaten.best_params_ == {"alpha": 3.0} and beaten.best_score_ == pytest.approx(0.85)
     assert _min_lead_search([1.0, 2.0], min_lead=0.0).best_params_ == {"alpha": 2.0}  # any lead will do
+
+
+def test_min_lead_is_a_number_of_standard_errors_of_the_paired_difference() -> None:
+    assert _min_lead_search([1.0, 4.0], min_lead=2.0).best_params_ == {"alpha": 1.0}  # 1.58 < 2: kept
+    assert _min_lead_search([1.0, 4.0], min_lead=1.5).best_params_ == {"alpha": 4.0}
+    assert _min_lead_search([1.0, 4.0], min_lead=1.6).best_params_ == {"alpha": 1.0}
 
 
 def test_min_lead_evaluates_the_given_estimator_first_in_an_adaptive_search() -> None:

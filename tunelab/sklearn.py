@@ -135,7 +135,10 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
             candidate is chosen only if it leads them on the same folds by more than
             ``min_lead`` standard errors of the paired fold difference. Picking the top mean
             among many near-equal candidates picks fold noise; 2 asks for a clear lead. The
-            chosen candidate need not then be ``rank_test_score`` 1.
+            chosen candidate need not then be ``rank_test_score`` 1. Use it when the
+            estimator's values are a sound default: with 5 folds a real gain is often under two
+            standard errors, so a poorly set estimator (an SVC on unscaled features, say) can
+            be kept where the top mean would have been better.
 
     Attributes:
         cv_results_: GridSearchCV's dict plus ``state`` (COMPLETE, PRUNED, FAIL) per candidate.
