@@ -11,7 +11,7 @@ A row with no search at all, the forest's scikit-learn defaults, is the bar tuni
 ``--model tree`` runs the same methods on a DecisionTreeClassifier grid instead (max_depth
 3/5/8/12/16/None x min_samples_leaf 1/2/5/10/20/40), ``--model svc`` on an SVC grid (C
 0.1-10000 x gamma "scale"/1e-6-1e-2) over unscaled features, where the defaults are far from the
-best on breast_cancer: a check that ``min_lead`` still takes a clear gain.
+best on breast_cancer: a check of what ``min_lead`` costs when the estimator as given is poor.
 
 One run of (problem, method, seed) is a nested CV (``--outer`` folds, 3 by default) around the
 search, by :func:`tunelab.sklearn.nested_cv`: the nested score is the mean outer score; the best
@@ -22,7 +22,7 @@ standard error): the split-to-split spread, which dominates each method's own ±
 Runs are appended to a JSON-lines cache as they finish, so an
 interrupted benchmark resumes; the report (``--out``.md) is written from the cache.
 
-Run: ``python benchmarks/search_cv.py [--quick] [--model forest|tree] [--seeds N] [--datasets lecture,breast_cancer,digits]``
+Run: ``python benchmarks/search_cv.py [--quick] [--model forest|tree|svc] [--seeds N] [--datasets lecture,breast_cancer,digits]``
 ``--quick``: one seed on the lecture problem with a 12-candidate budget and smaller forests.
 
 Example:
