@@ -76,6 +76,9 @@ MODEL_TITLES = {"forest": "RandomForestClassifier (the lecture's grid)", "tree":
                 "svc": "SVC on unscaled features"}
 
 
+DATASETS = ("lecture", "breast_cancer", "digits")
+
+
 def load(name: str) -> tuple[Any, Any]:
     """Training data of one problem."""
     from sklearn.datasets import load_breast_cancer, load_digits, make_classification
@@ -89,7 +92,7 @@ def load(name: str) -> tuple[Any, Any]:
         return load_breast_cancer(return_X_y=True)
     if name == "digits":
         return load_digits(return_X_y=True)
-    raise SystemExit(f"unknown dataset {name!r}; choose from lecture, breast_cancer, digits")
+    raise SystemExit(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
 
 
 def _estimator(b: Budget, seed: int) -> Any:
@@ -164,8 +167,9 @@ def _tune(b: Budget, seed: int, cv: Any, pruner: Any, min_lead: float | None = N
     import tunelab
     from tunelab.sklearn import TuneSearchCV
 
-    return TuneSearchCV(_estimator(b, seed), _space(b, tunelab.Int, list, lambda low, high: tunelab.Float(low, high, log=True)), sampler="auto", n_trials=b.n_trials,
-                        cv=cv, scoring="accuracy", pruner=pruner, random_state=seed, min_lead=min_lead)
+    space = _space(b, tunelab.Int, list, lambda low, high: tunelab.Float(low, high, log=True))
+    return TuneSearchCV(_estimator(b, seed), space, sampler="auto", n_trials=b.n_trials, cv=cv, scoring="accuracy",
+                        pruner=pruner, random_state=seed, min_lead=min_lead)
 
 
 def tune_search(b: Budget, seed: int, cv: Any) -> Any:
@@ -184,7 +188,6 @@ def tune_search_pruned_lead(b: Budget, seed: int, cv: Any) -> Any:
     return _tune(b, seed, cv, "folds", MIN_LEAD)
 
 
-DATASETS = ("lecture", "breast_cancer", "digits")
 DEFAULTS = "defaults (no search)"
 MIN_LEAD = 2.0  # set before any run of it, not tuned on these results
 METHODS: dict[str, Callable[[Budget, int, Any], Any]] = {
@@ -285,7 +288,7 @@ def _paired_gap(rs: list[dict[str, Any]], reference: list[dict[str, Any]]) -> st
     return f"{d.mean():+.4f} ± {d.std(ddof=1) / np.sqrt(d.size):.4f}"
 
 
-def report(records: list[dict[str, Any]], budget: Budget, n_trials_total: int) -> str:
+def report(records: list[dict[str, Any]], budget: Budget) -> str:
     """Markdown tables, one per dataset: mean ± std over seeds of each column."""
     by: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for r in records:
@@ -309,7 +312,7 @@ def report(records: list[dict[str, Any]], budget: Budget, n_trials_total: int) -
             paired = "(best peer)" if m == best_peer else _paired_gap(rs, rows[best_peer]) if best_peer else "–"
             gain = "–" if m == DEFAULTS or DEFAULTS not in rows else _paired_gap(rs, rows[DEFAULTS])
             lines.append(f"| {m} | {_fmt(col['best'])} | {_fmt(col['nested'])} | {paired} | {gain} | {_fmt(col['gap'])} "
-                         f"| {_fmt(col['time'], 1)} | {_fmt(col['folds'], 0)} of {5 * n_trials_total} | {len(rs)} |")
+                         f"| {_fmt(col['time'], 1)} | {_fmt(col['folds'], 0)} of {5 * budget.n_trials} | {len(rs)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -322,14 +325,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seeds", type=int, default=None, help="seeds per method (default 10, 1 with --quick)")
     p.add_argument("--first-seed", type=int, default=0)
     p.add_argument("--outer", type=int, default=3, help="outer folds of the nested CV")
-    p.add_argument("--datasets", default=None, help="comma-separated: lecture,breast_cancer,digits")
+    p.add_argument("--datasets", default=None, help=f"comma-separated: {','.join(DATASETS)}")
     p.add_argument("--methods", default=",".join(METHODS), help="comma-separated method names")
     p.add_argument("--cache", type=Path, default=Path("benchmarks/results/search_cv.jsonl"))
     p.add_argument("--out", type=Path, default=Path("docs/benchmarks_search_cv"))
     p.add_argument("--report-only", action="store_true")
     args = p.parse_args(argv)
     args.seeds = args.seeds or (1 if args.quick else 10)
-    args.datasets = (args.datasets or ("lecture" if args.quick else "lecture,breast_cancer,digits")).split(",")
+    args.datasets = (args.datasets or ("lecture" if args.quick else ",".join(DATASETS))).split(",")
     args.methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     unknown = set(args.methods) - set(METHODS)
     if unknown:
@@ -362,9 +365,9 @@ def main(argv: list[str] | None = None) -> None:
                           f"{record['nested']:.4f}, folds {record['folds']:.0f}, {record['time']:.1f} s", flush=True)
     records = _load(args.cache)
     if args.quick:
-        text = report(records, budget, budget.n_trials)
+        text = report(records, budget)
     else:
-        text = "".join(f"\n## {MODEL_TITLES[b.model]}\n" + report(records, b, b.n_trials)
+        text = "".join(f"\n## {MODEL_TITLES[b.model]}\n" + report(records, b)
                        for b in MODELS.values() if any(r["budget"] == b.name for r in records))
         text += "\n## Notes\n\n" + "".join(f"- {note}\n" for note in NOTES)
         args.out.with_suffix(".md").write_text("# TuneSearchCV benchmark\n\nGenerated by `python benchmarks/"
