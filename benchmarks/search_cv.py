@@ -163,12 +163,12 @@ def optuna_search(b: Budget, seed: int, cv: Any) -> Any:
                           random_state=seed)
 
 
-def _tune(b: Budget, seed: int, cv: Any, pruner: Any, min_lead: float | None = None) -> Any:
+def _tune(b: Budget, seed: int, cv: Any, pruner: Any, min_lead: float | None = None, sampler: Any = "auto") -> Any:
     import tunelab
     from tunelab.sklearn import TuneSearchCV
 
     space = _space(b, tunelab.Int, list, lambda low, high: tunelab.Float(low, high, log=True))
-    return TuneSearchCV(_estimator(b, seed), space, sampler="auto", n_trials=b.n_trials, cv=cv, scoring="accuracy",
+    return TuneSearchCV(_estimator(b, seed), space, sampler=sampler, n_trials=b.n_trials, cv=cv, scoring="accuracy",
                         pruner=pruner, random_state=seed, min_lead=min_lead)
 
 
@@ -178,6 +178,13 @@ def tune_search(b: Budget, seed: int, cv: Any) -> Any:
 
 def tune_search_pruned(b: Budget, seed: int, cv: Any) -> Any:
     return _tune(b, seed, cv, "folds")
+
+
+def tune_search_pruned_unobserved(b: Budget, seed: int, cv: Any) -> Any:
+    """Fold pruning as before ``observe_pruned``: the sampler learns nothing from pruned candidates."""
+    from tunelab.samplers.auto import AutoSampler
+
+    return _tune(b, seed, cv, "folds", sampler=AutoSampler(seed=seed))
 
 
 def tune_search_lead(b: Budget, seed: int, cv: Any) -> Any:
@@ -190,6 +197,7 @@ def tune_search_pruned_lead(b: Budget, seed: int, cv: Any) -> Any:
 
 DEFAULTS = "defaults (no search)"
 MIN_LEAD = 2.0  # set before any run of it, not tuned on these results
+UNOBSERVED = "TuneSearchCV auto + fold pruning, pruned trials unobserved"
 METHODS: dict[str, Callable[[Budget, int, Any], Any]] = {
     DEFAULTS: defaults,
     "GridSearchCV": grid_search,
@@ -198,6 +206,7 @@ METHODS: dict[str, Callable[[Budget, int, Any], Any]] = {
     "OptunaSearchCV": optuna_search,
     "TuneSearchCV auto": tune_search,
     "TuneSearchCV auto + fold pruning": tune_search_pruned,
+    UNOBSERVED: tune_search_pruned_unobserved,
     f"TuneSearchCV auto (min_lead {MIN_LEAD:g})": tune_search_lead,
     f"TuneSearchCV auto + fold pruning (min_lead {MIN_LEAD:g})": tune_search_pruned_lead,
 }

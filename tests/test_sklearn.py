@@ -205,6 +205,26 @@ def test_pruning_fits_fewer_folds_on_a_larger_search(lecture_data: tuple[Any, An
     assert search.cv_results_["state"][search.best_index_] == "COMPLETE"
 
 
+@pytest.mark.parametrize(("pruner", "observed"), [("folds", True), ("median", True), (None, False)])
+def test_with_a_pruner_the_named_sampler_learns_from_pruned_candidates(
+    iris: tuple[Any, Any], pruner: Any, observed: bool
+) -> None:
+    X, y = iris
+    space = {"max_depth": tunelab.Int(1, 8), "min_samples_leaf": tunelab.Int(1, 20)}
+    search = TuneSearchCV(DecisionTreeClassifier(random_state=0), space, sampler="tpe", n_trials=3, cv=3,
+                          pruner=pruner, random_state=0).fit(X, y)
+    assert search.study_.sampler.observe_pruned is observed
+
+
+def test_a_sampler_object_keeps_its_own_observe_pruned(iris: tuple[Any, Any]) -> None:
+    from tunelab.samplers.tpe import TPESampler
+
+    X, y = iris
+    search = TuneSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": tunelab.Int(1, 8)},
+                          sampler=TPESampler(seed=0), n_trials=3, cv=3, pruner="folds").fit(X, y)
+    assert search.study_.sampler.observe_pruned is False
+
+
 def test_pipeline_names_and_estimator_choices(iris: tuple[Any, Any]) -> None:
     X, y = iris
     pipe = Pipeline([("scale", StandardScaler()), ("clf", LogisticRegression())])

@@ -110,7 +110,9 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
             :class:`~tunelab.pruners.Pruner`. With a pruner, folds
             run one after another and the running mean of the test scores is reported after
             each; a pruned candidate is in ``cv_results_`` with ``state="PRUNED"``, NaN in the
-            folds it did not fit, mean/std over the folds it did, and the worst rank.
+            folds it did not fit, mean/std over the folds it did, and the worst rank. A running
+            mean estimates the full CV mean, so a sampler named ``"auto"``, ``"tpe"`` or ``"gp"``
+            learns from pruned candidates at their running mean (``observe_pruned=True``).
         timeout: Seconds after which no new candidate starts.
         n_jobs: Folds fitted in parallel (joblib) when there is no pruner.
         random_state: Seed of the sampler (int, None or a RandomState).
@@ -221,7 +223,7 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
     def _prepare(self, X: Any, y: Any, groups: Any, fit_params: dict[str, Any]) -> _Setup:
         from sklearn.utils import check_array, get_tags, indexable
 
-        from tunelab.pruners import get_pruner
+        from tunelab.pruners import NopPruner, get_pruner
         from tunelab.samplers import get_sampler
 
         check_options(self)
@@ -241,9 +243,11 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
         baseline = None if self.min_lead is None else baseline_params(space, self.estimator)
         _, splits = check_cv(self.cv, X, y, groups, is_classifier(self.estimator))
         grid = isinstance(self.sampler, str) and self.sampler.strip().lower() == "grid"
-        sampler = get_sampler(self.sampler, seed=self._seed(), space=space.distributions if grid else None)
+        pruner = get_pruner(self.pruner)
+        sampler = get_sampler(self.sampler, seed=self._seed(), space=space.distributions if grid else None,
+                              observe_pruned=not isinstance(pruner, NopPruner))
         return _Setup(X, y, dict(fit_params), space, scoring.spec if scoring.multimetric else scoring.scorer,
-                      splits, sampler, get_pruner(self.pruner), scoring.names or None,
+                      splits, sampler, pruner, scoring.names or None,
                       scoring.refit_metric, scoring.multimetric, baseline=baseline)
 
     def _create_study(self, setup: _Setup) -> Study:

@@ -202,6 +202,36 @@ def test_default_and_auto_name_resolve_to_auto_sampler_and_it_pickles():
     assert clone.describe() == study.sampler.describe()
 
 
+@pytest.mark.parametrize("name", ["auto", "tpe", "gp"])
+def test_get_sampler_passes_observe_pruned_to_the_model_based_samplers(name):
+    assert get_sampler(name, seed=0, observe_pruned=True).observe_pruned is True
+    assert get_sampler(name, seed=0).observe_pruned is False
+
+
+def test_observe_pruned_reaches_both_models_and_counts_pruned_trials_toward_max_gp_trials():
+    sampler = AutoSampler(seed=0, observe_pruned=True, n_startup_trials=4, max_gp_trials=8)
+    assert sampler._sub("gp").observe_pruned and sampler._sub("tpe").observe_pruned
+    assert sampler.describe() == "AutoSampler(seed=0, observe_pruned=True) -> QMCSampler"
+
+    def objective(trial):  # every other trial is pruned after reporting its value
+        value = trial.suggest_float("x", 0, 1) + trial.suggest_float("y", 0, 1)
+        if trial.number % 2:
+            trial.report(value, step=0)
+            raise tunelab.TrialPruned()
+        return value
+
+    study = tunelab.create_study(storage=":memory:", sampler=sampler)
+    study.optimize(objective, n_trials=12)
+    assert _history(study) == [(0, "QMCSampler"), (4, "GPSampler"), (8, "TPESampler")]
+    plain = _run({}, 12, objective, n_startup_trials=4, max_gp_trials=8)
+    assert _history(plain) == [(0, "QMCSampler"), (4, "GPSampler")]  # only 6 COMPLETE: still the GP
+
+
+def test_observe_pruned_must_be_a_bool():
+    with pytest.raises(TypeError, match="`observe_pruned` must be True or False, got 'yes'"):
+        AutoSampler(observe_pruned="yes")
+
+
 def test_loaded_study_appends_to_the_history():
     store = tunelab.get_storage(":memory:")
     study = tunelab.create_study(name="s", storage=store, sampler="random", seed=0)

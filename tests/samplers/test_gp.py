@@ -209,6 +209,44 @@ def test_surrogate_needs_completed_trials() -> None:
         study.sampler.surrogate(study)
 
 
+def _two_complete_six_pruned(observe_pruned: bool) -> tunelab.Study:
+    """x = 0 and 1 complete; six more report (x - 0.3)^2 once and are pruned."""
+    study = tunelab.create_study(storage=":memory:", sampler=_sampler(
+        seed=0, n_startup_trials=2, deterministic_objective=True, observe_pruned=observe_pruned))
+    for x in (0.0, 1.0, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8):
+        study.enqueue_trial({"x": x})
+    for k in range(8):
+        trial = study.ask({"x": Float(0, 1)})
+        value = (trial.params["x"] - 0.3) ** 2
+        if k < 2:
+            study.tell(trial, value)
+        else:
+            trial.report(value, step=0)
+            study.tell(trial, state=TrialState.PRUNED)
+    return study
+
+
+def test_observed_pruned_trials_enter_the_fit_at_their_last_reported_value() -> None:
+    observed = _two_complete_six_pruned(observe_pruned=True)
+    mean, _ = observed.sampler.surrogate(observed).predict([{"x": 0.3}, {"x": 0.6}])
+    np.testing.assert_allclose(mean, [0.0, 0.09], atol=0.01)
+    ignored = _two_complete_six_pruned(observe_pruned=False)
+    mean, _ = ignored.sampler.surrogate(ignored).predict([{"x": 0.3}])
+    assert mean[0] > 0.05  # two points at 0.09 and 0.49 say nothing of the dip at 0.3
+    assert "observe_pruned=True" in observed.sampler.describe()
+    assert "observe_pruned" not in ignored.sampler.describe()
+
+
+def test_observed_pruned_trials_steer_the_next_proposal() -> None:
+    proposals = {}
+    for observe in (True, False):
+        study = _two_complete_six_pruned(observe_pruned=observe)
+        study.sampler.n_candidates = 512
+        proposals[observe] = study.ask({"x": Float(0, 1)}).params["x"]
+    assert abs(proposals[True] - 0.3) < 0.03  # the pruned trials' minimum
+    assert abs(proposals[False] - 0.3) > 0.05
+
+
 @pytest.mark.parametrize("acquisition", ["ucb", "pi", "uncertainty"])
 def test_every_acquisition_runs_and_stays_in_bounds(acquisition: str) -> None:
     study = tunelab.create_study(
@@ -237,6 +275,8 @@ def test_bad_arguments_raise_clear_errors() -> None:
         GPSampler(output_warping="yes")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="`seed` must be an int or None"):
         GPSampler(seed="0")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="`observe_pruned` must be True or False, got 1"):
+        GPSampler(observe_pruned=1)  # type: ignore[arg-type]
 
 
 def test_long_history_is_fitted_on_a_capped_subset() -> None:

@@ -112,6 +112,34 @@ def test_pruned_trials_count_as_bad():
     assert len(history.good) == 1 and history.n_complete == 5
 
 
+def _pruned_after_five(sampler, reported):
+    """Five completed trials with values 1..5, then one pruned trial that reported ``reported``."""
+    study = tunelab.create_study(storage=":memory:", sampler=sampler)
+    for value in (1.0, 2.0, 3.0, 4.0, 5.0):
+        trial = study.ask()
+        trial.suggest_float("x", 0, 1)
+        study.tell(trial, value)
+    trial = study.ask()
+    trial.suggest_float("x", 0, 1)
+    if reported is not None:
+        trial.report(reported, step=0)
+    study.tell(trial, state=TrialState.PRUNED)
+    return study, trial, study.sampler._history(study, study.ask().freeze())
+
+
+def test_observed_pruned_trials_are_ranked_by_their_last_reported_value():
+    study, pruned, history = _pruned_after_five(TPESampler(seed=0, n_startup_trials=3, observe_pruned=True), 0.5)
+    assert [t.number for t in history.good] == [pruned.number]  # 0.5 beats every completed value
+    assert history.n_complete == 6
+    _, pruned, history = _pruned_after_five(TPESampler(seed=0, n_startup_trials=3, observe_pruned=True), 4.5)
+    assert pruned.number in [t.number for t in history.bad] and [t.value for t in history.good] == [1.0]
+
+
+def test_a_pruned_trial_without_a_reported_value_stays_bad_even_when_observed():
+    _, pruned, history = _pruned_after_five(TPESampler(seed=0, n_startup_trials=3, observe_pruned=True), None)
+    assert pruned.number in [t.number for t in history.bad] and history.n_complete == 5
+
+
 def test_categorical_only_space_finds_the_best_choice():
     choices = [f"c{i}" for i in range(8)]
     study = tunelab.create_study(storage=":memory:", sampler=TPESampler(seed=2, n_startup_trials=8))
@@ -202,6 +230,7 @@ def test_custom_gamma_and_weights_are_used():
         ({"weights": "linear"}, TypeError, "`weights` must be a callable or None"),
         ({"multivariate": "yes"}, TypeError, "`multivariate` must be True or False, got 'yes'."),
         ({"constant_liar": 1}, TypeError, "`constant_liar` must be True or False, got 1."),
+        ({"observe_pruned": "yes"}, TypeError, "`observe_pruned` must be True or False, got 'yes'."),
         ({"startup": "sobol"}, ValueError, "`startup` must be 'random' or 'qmc', got 'sobol'."),
         ({"seed": "0"}, TypeError, "`seed` must be an int or None"),
     ],

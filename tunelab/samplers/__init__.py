@@ -14,7 +14,6 @@ Example:
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from collections.abc import Mapping
 from typing import Any
 
@@ -47,16 +46,12 @@ def _seeded(sampler: Sampler, seed: int | None) -> Sampler:
     )
 
 
-def _auto(seed: int | None) -> Sampler:
-    if importlib.util.find_spec("tunelab.samplers.auto") is None:  # not written yet: random search
-        return RandomSampler(seed=seed)
-    module = importlib.import_module("tunelab.samplers.auto")
-    sampler: Sampler = module.AutoSampler(seed=seed)
-    return sampler
-
-
 def get_sampler(
-    spec: str | Sampler | None, *, seed: int | None = None, space: Mapping[str, Any] | None = None
+    spec: str | Sampler | None,
+    *,
+    seed: int | None = None,
+    space: Mapping[str, Any] | None = None,
+    observe_pruned: bool = False,
 ) -> Sampler:
     """Resolve a sampler name or object, as ``create_study(sampler=..., seed=...)`` does.
 
@@ -66,6 +61,10 @@ def get_sampler(
         seed: Seed for a sampler built from a name; for a Sampler object, reseeds it if it has
             no seed of its own.
         space: The static search space; required by ``"grid"`` (it is the grid).
+        observe_pruned: For ``"auto"``, ``"tpe"`` and ``"gp"`` built from a name: learn from
+            PRUNED trials at their last reported value (see
+            :func:`~tunelab.samplers.base.is_observed`). Other names learn nothing from values,
+            and a Sampler object keeps its own setting.
 
     Returns:
         The sampler.
@@ -84,12 +83,10 @@ def get_sampler(
     if isinstance(spec, Sampler):
         return _seeded(spec, seed)
     if spec is None:
-        return _auto(seed)
+        spec = "auto"
     if not isinstance(spec, str):
         raise TypeError(f"`sampler` must be a Sampler, a name ({', '.join(_NAMES)}) or None, got {spec!r}.")
     name = spec.strip().lower()
-    if name == "auto":
-        return _auto(seed)
     if name == "random":
         return RandomSampler(seed=seed)
     if name == "qmc":
@@ -103,6 +100,8 @@ def get_sampler(
         return GridSampler(space, seed=seed)
     if name in _LAZY:
         module_name, class_name = _LAZY[name]
-        sampler: Sampler = getattr(importlib.import_module(module_name), class_name)(seed=seed)
+        sampler: Sampler = getattr(importlib.import_module(module_name), class_name)(
+            seed=seed, observe_pruned=observe_pruned
+        )
         return sampler
     raise ValueError(f"`sampler` must be one of {', '.join(repr(n) for n in _NAMES)}, got {spec!r}.")

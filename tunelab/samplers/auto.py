@@ -43,7 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from tunelab.samplers.base import Sampler
+from tunelab.samplers.base import Sampler, is_observed
 from tunelab.samplers.qmc import QMCSampler
 from tunelab.space import Categorical, Distribution, Float, Int
 
@@ -168,6 +168,9 @@ class AutoSampler(Sampler):
             model is used (>= 1).
         max_gp_dims: Largest number of dimensions handed to the GP (>= 1).
         max_gp_trials: COMPLETE trials from which on TPE replaces the GP for good (>= 1).
+        observe_pruned: The GP and TPE learn from PRUNED trials too, at their last reported
+            value (see :func:`~tunelab.samplers.base.is_observed`); they then count as COMPLETE
+            for ``max_gp_trials``. :class:`~tunelab.sklearn.TuneSearchCV` turns it on with a pruner.
 
     Raises:
         ValueError: An argument is out of range.
@@ -184,11 +187,15 @@ class AutoSampler(Sampler):
         n_startup_trials: int = 10,
         max_gp_dims: int = 20,
         max_gp_trials: int = 300,
+        observe_pruned: bool = False,
     ) -> None:
         super().__init__(seed)
         self.n_startup_trials = _check_int("n_startup_trials", n_startup_trials, 1)
         self.max_gp_dims = _check_int("max_gp_dims", max_gp_dims, 1)
         self.max_gp_trials = _check_int("max_gp_trials", max_gp_trials, 1)
+        if not isinstance(observe_pruned, bool):
+            raise TypeError(f"`observe_pruned` must be True or False, got {observe_pruned!r}.")
+        self.observe_pruned = observe_pruned
         self._subs: dict[str, Sampler] = {"qmc": QMCSampler(seed=self.seed)}
         self._choice: Choice = "qmc"
         self._by_trial: dict[int, Sampler] = {}
@@ -210,11 +217,12 @@ class AutoSampler(Sampler):
             if choice == "gp":
                 from tunelab.samplers.gp import GPSampler
 
-                sampler = GPSampler(seed=self.seed, n_startup_trials=1)
+                sampler = GPSampler(seed=self.seed, n_startup_trials=1, observe_pruned=self.observe_pruned)
             else:
                 from tunelab.samplers.tpe import TPESampler
 
-                sampler = TPESampler(seed=self.seed, n_startup_trials=0, multivariate=True)
+                sampler = TPESampler(seed=self.seed, n_startup_trials=0, multivariate=True,
+                                     observe_pruned=self.observe_pruned)
             self._subs[choice] = sampler
         return sampler
 
@@ -236,7 +244,8 @@ class AutoSampler(Sampler):
             >>> AutoSampler().describe()
             'AutoSampler(seed=None) -> QMCSampler'
         """
-        return f"AutoSampler(seed={self.seed}) -> {type(self.current).__name__}"
+        pruned = ", observe_pruned=True" if self.observe_pruned else ""
+        return f"AutoSampler(seed={self.seed}{pruned}) -> {type(self.current).__name__}"
 
     # -- the choice ---------------------------------------------------------------------------
     def _finished(self, study: Study) -> list[FrozenTrial]:
@@ -251,12 +260,10 @@ class AutoSampler(Sampler):
         return trials
 
     def _decide(self, study: Study) -> Choice:
-        from tunelab.trial import TrialState
-
         if self._choice == "tpe":  # sticky: a long or awkward study stays on TPE
             return "tpe"
         finished = self._finished(study)
-        n_complete = sum(t.state == TrialState.COMPLETE for t in finished)
+        n_complete = sum(is_observed(t, pruned=self.observe_pruned) for t in finished)
         choice = choose_sampler(
             summarize_space(finished), n_complete, n_pruned=len(finished) - n_complete,
             n_startup_trials=self.n_startup_trials,

@@ -26,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -38,7 +39,48 @@ if TYPE_CHECKING:
     from tunelab.study import Study
     from tunelab.trial import FrozenTrial, TrialState
 
-__all__ = ["Sampler"]
+__all__ = ["Sampler", "is_observed", "observed_trials"]
+
+
+def is_observed(trial: FrozenTrial, *, pruned: bool) -> bool:
+    """Whether a model-based sampler learns from ``trial``'s value.
+
+    COMPLETE trials always; with ``pruned=True`` also PRUNED trials that stored a finite value
+    (by default their last reported intermediate value). That suits pruning whose intermediate
+    values estimate the final one, such as the running mean of cross-validation folds; after
+    epoch-style pruning an early loss is not comparable with a final one, so the default leaves
+    pruned trials out.
+
+    Example:
+        >>> from tunelab.trial import FrozenTrial, TrialState
+        >>> t = FrozenTrial(number=0, trial_id=1, state=TrialState.PRUNED, value=0.4)
+        >>> is_observed(t, pruned=False), is_observed(t, pruned=True)
+        (False, True)
+    """
+    from tunelab.trial import TrialState
+
+    if trial.state == TrialState.COMPLETE:
+        return True
+    return pruned and trial.state == TrialState.PRUNED and trial.value is not None and math.isfinite(trial.value)
+
+
+def observed_trials(study: Study, *, pruned: bool) -> list[FrozenTrial]:
+    """The finished trials that :func:`is_observed` accepts, in trial order.
+
+    Example:
+        >>> import tunelab
+        >>> from tunelab.trial import TrialState
+        >>> study = tunelab.create_study(storage=":memory:")
+        >>> trial = study.ask(); trial.report(0.4, 0)
+        >>> _ = study.tell(trial, state=TrialState.PRUNED)
+        >>> len(observed_trials(study, pruned=False)), observed_trials(study, pruned=True)[0].value
+        (0, 0.4)
+    """
+    from tunelab.trial import TrialState
+
+    if not pruned:
+        return study.get_trials((TrialState.COMPLETE,))
+    return [t for t in study.get_trials((TrialState.COMPLETE, TrialState.PRUNED)) if is_observed(t, pruned=True)]
 
 
 class Sampler(ABC):

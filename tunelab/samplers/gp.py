@@ -1,8 +1,10 @@
 """Gaussian-process Bayesian optimisation: the adapter from a study's history to :mod:`._gp`.
 
 The maths is in :mod:`tunelab.samplers._gp` (kernel, GP fit) and
-:mod:`tunelab.samplers._gp_acqf` (acquisitions, optimiser). The relative space is the part of the space that every COMPLETE trial shares (same name,
-same distribution). Each of its parameters becomes one column of the GP's input: continuous
+:mod:`tunelab.samplers._gp_acqf` (acquisitions, optimiser). The GP is fitted to the COMPLETE
+trials, and with ``observe_pruned=True`` also to the PRUNED ones at their last reported value
+(:func:`~tunelab.samplers.base.observed_trials`). The relative space is the part of the space
+that every observed trial shares (same name, same distribution). Each of its parameters becomes one column of the GP's input: continuous
 parameters (log scale and scipy.stats CDFs included) through their unit encoding, int and
 stepped parameters through the unit encoding of their *rounded* values with proposals snapped
 to the same grid, categorical parameters through a Hamming-distance kernel term. Parameters
@@ -56,7 +58,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
-from tunelab.samplers.base import Sampler
+from tunelab.samplers.base import Sampler, observed_trials
 from tunelab.samplers.qmc import QMCSampler
 from tunelab.space import Categorical, Distribution, Float, Int
 
@@ -227,8 +229,9 @@ class GPSampler(Sampler):
         acquisition: ``"logei"`` (log expected improvement, the default), ``"ucb"`` (upper
             confidence bound with a growing β), ``"pi"`` (log probability of improvement) or
             ``"uncertainty"`` (posterior std: learns the function instead of optimising it).
-        n_startup_trials: COMPLETE trials drawn from a scrambled Sobol' design
-            (:class:`~tunelab.samplers.qmc.QMCSampler` with this seed) before the GP is used (>= 1).
+        n_startup_trials: Observed trials (see ``observe_pruned``) drawn from a scrambled
+            Sobol' design (:class:`~tunelab.samplers.qmc.QMCSampler` with this seed) before the
+            GP is used (>= 1).
         n_candidates: QMC candidates scored per proposal before local refinement (>= 1).
         seed: Seed for reproducible proposals; None draws one from the OS.
         deterministic_objective: Fix the GP's noise at 1e-6 (the objective has no noise).
@@ -236,10 +239,13 @@ class GPSampler(Sampler):
             ``"auto"`` once 20 observations are all distinct (a continuous objective), True
             from the first fit, False never.
         max_history: Most observations the GP is fitted on (>= 10); beyond it a subset is used.
-        escape_after: For ``"logei"`` and ``"pi"``: once this many COMPLETE trials in a row lie
+        escape_after: For ``"logei"`` and ``"pi"``: once this many observed trials in a row lie
             within 0.05 (max-norm, unit cube) of the incumbent, the next proposal is an escape
             step, which must beat the incumbent by a margin of 0.1 standard deviations and lie
             outside that neighbourhood (see the module docstring); None never escapes (>= 1).
+        observe_pruned: Fit the GP to PRUNED trials too, at their last reported value. Right
+            when that value estimates the final one (TuneSearchCV's running mean of fold
+            scores); the default ignores pruned trials, as after epoch-style pruning.
 
     Example:
         >>> GPSampler(acquisition="ucb", seed=0).describe()
@@ -259,6 +265,7 @@ class GPSampler(Sampler):
         output_warping: bool | Literal["auto"] = "auto",
         max_history: int = 300,
         escape_after: int | None = 10,
+        observe_pruned: bool = False,
     ) -> None:
         super().__init__(seed)
         if acquisition not in _ACQUISITIONS:
@@ -276,6 +283,9 @@ class GPSampler(Sampler):
         if not (isinstance(output_warping, bool) or output_warping == "auto"):
             raise ValueError(f"`output_warping` must be True, False or 'auto', got {output_warping!r}.")
         self.output_warping: bool | Literal["auto"] = output_warping
+        if not isinstance(observe_pruned, bool):
+            raise TypeError(f"`observe_pruned` must be True or False, got {observe_pruned!r}.")
+        self.observe_pruned = observe_pruned
         self._theta: dict[tuple[Any, ...], np.ndarray] = {}
         # The start-up is AutoSampler's own QMC design with the same seed, so that AutoSampler in
         # GP mode proposes exactly what a GPSampler alone would.
@@ -292,10 +302,14 @@ class GPSampler(Sampler):
     def describe(self) -> str:
         warping = "" if self.output_warping == "auto" else f", output_warping={self.output_warping}"
         escape = "" if self.escape_after == 10 else f", escape_after={self.escape_after}"
-        return f"GPSampler(acquisition={self.acquisition!r}, seed={self.seed}{warping}{escape})"
+        pruned = ", observe_pruned=True" if self.observe_pruned else ""
+        return f"GPSampler(acquisition={self.acquisition!r}, seed={self.seed}{warping}{escape}{pruned})"
+
+    def _observed(self, study: Study) -> list[FrozenTrial]:
+        return observed_trials(study, pruned=self.observe_pruned)
 
     def infer_relative_space(self, study: Study, trial: FrozenTrial) -> dict[str, Distribution]:
-        """Parameters every COMPLETE trial has, with the same distribution (sorted by name).
+        """Parameters every observed trial has, with the same distribution (sorted by name).
 
         Example:
             >>> import tunelab
@@ -303,10 +317,8 @@ class GPSampler(Sampler):
             >>> study.sampler.infer_relative_space(study, None)
             {}
         """
-        from tunelab.trial import TrialState
-
         space: dict[str, Distribution] | None = None
-        for t in study.get_trials((TrialState.COMPLETE,)):
+        for t in self._observed(study):
             if space is None:
                 space = dict(t.distributions)
             else:
@@ -316,11 +328,9 @@ class GPSampler(Sampler):
     def sample_relative(
         self, study: Study, trial: FrozenTrial, space: dict[str, Distribution]
     ) -> dict[str, Any]:
-        from tunelab.trial import TrialState
-
         if not space:
             return {}
-        complete = study.get_trials((TrialState.COMPLETE,))
+        complete = self._observed(study)
         if len(complete) < self.n_startup_trials:
             return self._startup.sample_relative(study, trial, space)
         with self._lock, _one_blas_thread():
@@ -392,7 +402,7 @@ class GPSampler(Sampler):
         columns: Sequence[Column],
         incumbent: np.ndarray,
     ) -> bool:
-        """Whether the last ``escape_after`` COMPLETE trials all lie near the incumbent."""
+        """Whether the last ``escape_after`` observed trials all lie near the incumbent."""
         if self.escape_after is None or self.acquisition not in ("logei", "pi"):
             return False
         if len(complete) < self.n_startup_trials + self.escape_after:
@@ -447,19 +457,17 @@ class GPSampler(Sampler):
         self, study: Study, trial: FrozenTrial, name: str, distribution: Distribution
     ) -> Any:
         """Start-up: the QMC design's draw; afterwards uniform (a parameter the GP does not model)."""
-        from tunelab.trial import TrialState
-
-        if len(study.get_trials((TrialState.COMPLETE,))) < self.n_startup_trials:
+        if len(self._observed(study)) < self.n_startup_trials:
             return self._startup.sample_independent(study, trial, name, distribution)
         return distribution.from_unit(float(self._rng.random()))
 
     def surrogate(self, study: Study) -> Surrogate:
-        """Fit the GP to the study's COMPLETE trials and return it in the user's units.
+        """Fit the GP to the study's observed trials and return it in the user's units.
 
         The sampler's own state (random stream, warm start) is left untouched.
 
         Raises:
-            ValueError: Fewer than two COMPLETE trials share a parameter to model.
+            ValueError: Fewer than two observed trials share a parameter to model.
 
         Example:
             >>> import tunelab
@@ -469,14 +477,12 @@ class GPSampler(Sampler):
             >>> list(study.sampler.surrogate(study).space)
             ['x']
         """
-        from tunelab.trial import TrialState
-
-        complete = study.get_trials((TrialState.COMPLETE,))
+        complete = self._observed(study)
         space = self.infer_relative_space(study, None)  # type: ignore[arg-type]
         if len(complete) < 2 or not space:
             raise ValueError(
                 f"`study` must have at least 2 COMPLETE trials sharing a non-constant "
-                f"parameter to fit a surrogate, got {len(complete)} COMPLETE trials."
+                f"parameter to fit a surrogate, got {len(complete)} observed trials."
             )
         with _one_blas_thread():
             search_gp, _, best, beta, _, warped = self._fit(

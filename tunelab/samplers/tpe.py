@@ -1,7 +1,9 @@
 """Tree-structured Parzen estimator (TPE) sampling: history → good/bad split → Parzen models.
 
 The completed trials are split by the gamma rule into the best ``gamma(n)`` ("good") and the
-rest ("bad"); pruned trials, and running ones under the constant liar, join the bad side.
+rest ("bad"); pruned trials, and running ones under the constant liar, join the bad side. With
+``observe_pruned=True`` a pruned trial is ranked with the completed ones at its last reported
+value instead (right when that value estimates the final one, as for fold-level pruning).
 Two Parzen mixtures are fitted in the unit encoding of the space (:mod:`tunelab.samplers._parzen`):
 ``l(x)`` on the good trials and ``g(x)`` on the bad. ``n_ei_candidates`` points drawn from
 ``l`` are scored by ``log l(x) - log g(x)`` (maximising it maximises expected improvement,
@@ -37,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tunelab.samplers._parzen import Dim, default_weights, fit_parzen
-from tunelab.samplers.base import Sampler
+from tunelab.samplers.base import Sampler, is_observed
 from tunelab.space import Categorical, Distribution, Float, Int
 
 if TYPE_CHECKING:
@@ -103,7 +105,8 @@ class TPESampler(Sampler):
     """Tree-structured Parzen estimator sampler, univariate or multivariate.
 
     Args:
-        n_startup_trials: Completed trials sampled by ``startup`` before TPE takes over (>= 0).
+        n_startup_trials: Completed (see ``observe_pruned``) trials sampled by ``startup``
+            before TPE takes over (>= 0).
         n_ei_candidates: Candidates drawn from ``l(x)`` per proposal (>= 1).
         gamma: ``n_complete -> n_good``; None is :func:`default_gamma`.
         multivariate: Model the shared part of the space jointly (True) or each parameter
@@ -115,6 +118,8 @@ class TPESampler(Sampler):
         constant_liar: RUNNING trials count as bad, so parallel workers spread out.
         startup: ``"random"`` or ``"qmc"`` (scrambled Sobol') for the start-up trials.
         seed: Seed of the sampler's generator; None draws one.
+        observe_pruned: Rank PRUNED trials with the completed ones at their last reported value
+            (see :func:`~tunelab.samplers.base.is_observed`) instead of filing them as bad.
 
     Raises:
         ValueError: An argument is out of range; TypeError: it has the wrong type.
@@ -136,6 +141,7 @@ class TPESampler(Sampler):
         constant_liar: bool = True,
         startup: str = "random",
         seed: int | None = None,
+        observe_pruned: bool = False,
     ) -> None:
         super().__init__(seed)
         self.n_startup_trials = _check_int("n_startup_trials", n_startup_trials, 0)
@@ -148,6 +154,7 @@ class TPESampler(Sampler):
         self.multivariate = _check_bool("multivariate", multivariate)
         self.consider_endpoints = _check_bool("consider_endpoints", consider_endpoints)
         self.constant_liar = _check_bool("constant_liar", constant_liar)
+        self.observe_pruned = _check_bool("observe_pruned", observe_pruned)
         if isinstance(prior_weight, bool) or not isinstance(prior_weight, (int, float)) or not (
             math.isfinite(prior_weight) and prior_weight > 0
         ):
@@ -193,8 +200,9 @@ class TPESampler(Sampler):
             >>> TPESampler(seed=0, multivariate=False).describe()
             'TPESampler(n_startup_trials=10, multivariate=False, constant_liar=True, seed=0)'
         """
+        pruned = ", observe_pruned=True" if self.observe_pruned else ""
         return (f"TPESampler(n_startup_trials={self.n_startup_trials}, multivariate={self.multivariate}, "
-                f"constant_liar={self.constant_liar}, seed={self.seed})")
+                f"constant_liar={self.constant_liar}, seed={self.seed}{pruned})")
 
     # -- history ------------------------------------------------------------------------------
     def _history(self, study: Study, trial: FrozenTrial) -> _History:
@@ -209,7 +217,7 @@ class TPESampler(Sampler):
         if self.constant_liar:
             states.append(TrialState.RUNNING)
         trials = [t for t in study.get_trials(states=tuple(states)) if t.trial_id != trial.trial_id]
-        complete = [t for t in trials if t.state == TrialState.COMPLETE]
+        complete = [t for t in trials if is_observed(t, pruned=self.observe_pruned)]
         sign = 1.0 if study.direction == "minimize" else -1.0
         n_good = min(max(int(self.gamma(len(complete))), 1), len(complete)) if complete else 0
         values = sign * np.array([t.value for t in complete], dtype=float)
@@ -219,7 +227,7 @@ class TPESampler(Sampler):
         by_number = np.argsort(numbers, kind="stable").tolist()
         good = [complete[i] for i in by_number if is_good[i]]
         bad = [complete[i] for i in by_number if not is_good[i]]
-        others = [t for t in trials if t.state != TrialState.COMPLETE]
+        others = [t for t in trials if not is_observed(t, pruned=self.observe_pruned)]
         if others:
             bad = sorted(bad + others, key=lambda t: t.number)
         finished = [t for t in trials if t.state != TrialState.RUNNING]
