@@ -317,3 +317,18 @@ def test_progress_bar_shows_count_and_best_on_request(capsys: pytest.CaptureFixt
     assert "bar" in err and "5/5" in err and "best 4.5" in err
     study.optimize(lambda t: 1.0, n_trials=2)
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(("pruner", "observed"), [("folds", True), ("median", False), (None, False)])
+def test_a_fold_pruner_makes_a_named_sampler_learn_from_pruned_trials(pruner: str | None, observed: bool) -> None:
+    study = tunelab.create_study(storage=":memory:", sampler="tpe", pruner=pruner, seed=0)
+    assert study.sampler.observe_pruned is observed
+    loaded = tunelab.load_study(study.name, storage=study.storage, sampler="gp", pruner=pruner)
+    assert loaded.sampler.observe_pruned is observed
+
+
+def test_a_fold_pruner_leaves_a_sampler_object_as_it_is() -> None:
+    from tunelab.samplers.tpe import TPESampler
+
+    study = tunelab.create_study(storage=":memory:", sampler=TPESampler(seed=0), pruner="folds")
+    assert study.sampler.observe_pruned is False

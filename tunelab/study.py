@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from tunelab._heartbeat import Heartbeat
 from tunelab.exceptions import GridExhaustedError, StudyError, TunelabWarning
-from tunelab.pruners import Pruner, get_pruner
+from tunelab.pruners import FoldPruner, Pruner, get_pruner
 from tunelab.samplers import Sampler, get_sampler
 from tunelab.space import as_space
 from tunelab.storage.base import Storage, StudySummary, get_storage
@@ -429,6 +429,13 @@ class Study:
         return f"Study(name={self._name!r}, direction={self._direction!r}, sampler={self.sampler.describe()})"
 
 
+def _sampler_and_pruner(sampler: SamplerLike, pruner: PrunerLike, seed: int | None) -> tuple[Sampler, Pruner]:
+    # A FoldPruner's intermediate values are running means of fold scores, estimates of the
+    # final value, so a sampler given by name learns from the trials it prunes.
+    the_pruner = get_pruner(pruner)
+    return get_sampler(sampler, seed=seed, observe_pruned=isinstance(the_pruner, FoldPruner)), the_pruner
+
+
 def _new_study_name() -> str:
     return f"study-{_dt.datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
@@ -449,7 +456,9 @@ def create_study(
         name: Unique name in the storage; None generates a readable one.
         storage: None (default store), ``":memory:"``, a URL, a SQLite path or a Storage.
         sampler: A Sampler or one of ``"auto"`` (default), ``"random"``, ``"qmc"``, ``"tpe"``, ``"gp"``.
-        pruner: A Pruner, ``"median"`` or None (never prune).
+        pruner: A Pruner, ``"median"``, ``"folds"`` or None (never prune). With a
+            :class:`~tunelab.pruners.FoldPruner`, a sampler given by name learns from pruned
+            trials at their last reported value (``observe_pruned=True``).
         direction: ``"minimize"`` or ``"maximize"``.
         load_if_exists: Continue the study if the name exists instead of raising.
         seed: Seed of the sampler for a reproducible sequence.
@@ -468,8 +477,7 @@ def create_study(
     """
     direction = _check_direction(direction)
     store = get_storage(storage)
-    the_sampler = get_sampler(sampler, seed=seed)
-    the_pruner = get_pruner(pruner)
+    the_sampler, the_pruner = _sampler_and_pruner(sampler, pruner, seed)
     name = name if name is not None else _new_study_name()
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"`name` must be a non-empty str or None, got {name!r}.")
@@ -510,7 +518,7 @@ def load_study(
         'a'
     """
     store = get_storage(storage)
-    return Study(name, store, get_sampler(sampler, seed=seed), get_pruner(pruner))
+    return Study(name, store, *_sampler_and_pruner(sampler, pruner, seed))
 
 
 def delete_study(name: str, storage: StorageLike = None) -> None:
