@@ -233,15 +233,17 @@ NOTES = [
     "sessions, two processes at a time. Every forest row has seeds 0-17. "
     "MIN_LEAD = 2 was fixed before any run of it. With it, pruned TuneSearchCV kept the defaults "
     "on nearly every search (nested - defaults' -0.0001 to +0.0001): no candidate led them clearly.",
-    "DecisionTree and SVC rows (20 seeds each) were run in one later session, two processes at a "
-    "time. On the tree the defaults are as good as any search on lecture and digits. Pruned "
-    "TuneSearchCV trails the best peer there by 0.0047 and 0.0036; three other FoldPruner settings "
+    "DecisionTree and SVC rows: seeds 0-19 in one later session, seeds 20-29 in the next, two "
+    "processes at a time. On the tree the defaults are as good as any search on lecture and "
+    "digits. Before pruned candidates were observed, pruned TuneSearchCV trailed the best peer "
+    "there by 0.0047 and 0.0036 (seeds 0-19); three other FoldPruner settings "
     "(lead from fold 3, the tolerance rule, 5 start-up trials), run on the same seeds outside this "
     "report, left digits 0.0027-0.0031 behind BayesSearchCV, so no pruning setting closes it.",
     "The SVC is the case min_lead is not for: on unscaled breast_cancer the defaults trail every "
     "search by 0.04, and five folds often put a real lead under two standard errors, so min_lead 2 "
     "kept the defaults on some outer folds (pruned, before pruned candidates were observed: 0.0116 "
-    "behind the best peer, against 0.0032 without min_lead; after: 0.0040 and 0.0017).",
+    "behind the best peer, against 0.0032 without min_lead, seeds 0-19; after: 0.0033 and 0.0015, "
+    "seeds 0-29).",
     "The fold-pruning rows, with and without min_lead, were rerun in a later session (two "
     "processes at a time) after TuneSearchCV began letting its sampler learn from pruned "
     "candidates at their running mean (observe_pruned). The '(pruned trials unobserved)' row "
@@ -250,13 +252,14 @@ NOTES = [
     "against the best peer they were forest +0.0006 / +0.0006 / -0.0002, tree +0.0001 / -0.0025 "
     "/ +0.0003, SVC -0.0016 / -0.0116 / -0.0016 (lecture / breast_cancer / digits).",
     "What observing pruned candidates changed, as pruned minus unpruned TuneSearchCV, paired "
-    "(lecture / breast_cancer / digits): before, forest +0.0009 / +0.0019 / -0.0007, tree "
-    "-0.0030 / +0.0008 / -0.0022, SVC -0.0013 / -0.0022 / +0.0003; after, forest +0.0004 / "
-    "+0.0011 / -0.0009, tree +0.0007 / -0.0002 / -0.0007, SVC +0.0009 / -0.0007 / +0.0002. "
-    "Pruning no longer costs nested score anywhere beyond one standard error, at 68-74 folds of "
-    "180 instead of 58-70. With min_lead 2 the SVC on breast_cancer went from 0.0086 below "
-    "unpruned min_lead to 0.0010 below. On the forest the change is slightly negative (-0.0005 / "
-    "-0.0008 / -0.0002 against the unobserved runs, each within 1.6 standard errors).",
+    "(lecture / breast_cancer / digits; forest 18 seeds, tree and SVC 30): before, forest +0.0009 "
+    "/ +0.0019 / -0.0007, tree -0.0024 / +0.0008 / -0.0022, SVC -0.0021 / -0.0023 / +0.0001; "
+    "after, forest +0.0004 / +0.0011 / -0.0009, tree +0.0006 / +0.0008 / -0.0007, SVC +0.0001 / "
+    "-0.0009 / -0.0001. Pruning no longer costs nested score beyond one standard error anywhere, "
+    "at 69-73 folds of 180 instead of 59-70. Observed minus unobserved pruning: tree +0.0030 / "
+    "-0.0000 / +0.0015, SVC +0.0022 / +0.0014 / -0.0001, forest -0.0005 / -0.0008 / -0.0002 (the "
+    "forest slightly negative, each within 1.6 standard errors). With min_lead 2, the SVC on "
+    "breast_cancer went from 0.0086 below unpruned min_lead (seeds 0-19) to 0.0011 below.",
 ]
 
 
