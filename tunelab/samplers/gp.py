@@ -4,7 +4,8 @@ The maths is in :mod:`tunelab.samplers._gp` (kernel, GP fit) and
 :mod:`tunelab.samplers._gp_acqf` (acquisitions, optimiser). The GP is fitted to the COMPLETE
 trials, and with ``observe_pruned=True`` also to the PRUNED ones at their last reported value
 (:func:`~tunelab.samplers.base.observed_trials`). The relative space is the part of the space
-that every observed trial shares (same name, same distribution). Each of its parameters becomes one column of the GP's input: continuous
+that every observed trial shares (same name, same distribution). Each of its parameters
+becomes one column of the GP's input: continuous
 parameters (log scale and scipy.stats CDFs included) through their unit encoding, int and
 stepped parameters through the unit encoding of their *rounded* values with proposals snapped
 to the same grid, categorical parameters through a Hamming-distance kernel term. Parameters
@@ -481,8 +482,9 @@ class GPSampler(Sampler):
         space = self.infer_relative_space(study, None)  # type: ignore[arg-type]
         if len(complete) < 2 or not space:
             raise ValueError(
-                f"`study` must have at least 2 COMPLETE trials sharing a non-constant "
-                f"parameter to fit a surrogate, got {len(complete)} observed trials."
+                f"`study` must have at least 2 COMPLETE trials (or PRUNED ones, with "
+                f"observe_pruned=True) sharing a non-constant parameter to fit a surrogate, "
+                f"got {len(complete)}."
             )
         with _one_blas_thread():
             search_gp, _, best, beta, _, warped = self._fit(
