@@ -217,21 +217,23 @@ class TPESampler(Sampler):
         if self.constant_liar:
             states.append(TrialState.RUNNING)
         trials = [t for t in study.get_trials(states=tuple(states)) if t.trial_id != trial.trial_id]
-        complete = [t for t in trials if is_observed(t, pruned=self.observe_pruned)]
+        observed: list[FrozenTrial] = []
+        others: list[FrozenTrial] = []
+        for t in trials:
+            (observed if is_observed(t, pruned=self.observe_pruned) else others).append(t)
         sign = 1.0 if study.direction == "minimize" else -1.0
-        n_good = min(max(int(self.gamma(len(complete))), 1), len(complete)) if complete else 0
-        values = sign * np.array([t.value for t in complete], dtype=float)
-        numbers = np.array([t.number for t in complete], dtype=np.int64)
-        is_good = np.zeros(len(complete), dtype=bool)
+        n_good = min(max(int(self.gamma(len(observed))), 1), len(observed)) if observed else 0
+        values = sign * np.array([t.value for t in observed], dtype=float)
+        numbers = np.array([t.number for t in observed], dtype=np.int64)
+        is_good = np.zeros(len(observed), dtype=bool)
         is_good[np.lexsort((numbers, values))[:n_good]] = True  # best values, ties by number
         by_number = np.argsort(numbers, kind="stable").tolist()
-        good = [complete[i] for i in by_number if is_good[i]]
-        bad = [complete[i] for i in by_number if not is_good[i]]
-        others = [t for t in trials if not is_observed(t, pruned=self.observe_pruned)]
+        good = [observed[i] for i in by_number if is_good[i]]
+        bad = [observed[i] for i in by_number if not is_good[i]]
         if others:
             bad = sorted(bad + others, key=lambda t: t.number)
         finished = [t for t in trials if t.state != TrialState.RUNNING]
-        history = _History(good, bad, finished, len(complete))
+        history = _History(good, bad, finished, len(observed))
         self._history_cache = (key, history)
         return history
 
