@@ -164,6 +164,48 @@ def test_min_lead_evaluates_the_given_estimator_first_in_an_adaptive_search() ->
     assert len(search.cv_results_["params"]) == 3
 
 
+def test_a_search_starts_from_the_estimator_as_given(iris: tuple[Any, Any]) -> None:
+    X, y = iris
+    pipe = make_pipeline(StandardScaler(), LogisticRegression(C=3.0))
+    space = {"logisticregression__C": loguniform(1e-3, 1e2), "logisticregression__fit_intercept": [False, True]}
+    for sampler in ("auto", "random", "tpe"):
+        search = TuneSearchCV(pipe, space, sampler=sampler, n_trials=3, cv=3, random_state=0).fit(X, y)
+        assert search.cv_results_["params"][0] == {"logisticregression__C": 3.0,
+                                                   "logisticregression__fit_intercept": True}
+        assert len(search.cv_results_["params"]) == 3
+        assert search.study_.trials[0].user_attrs["estimator_as_given"] is True
+        as_given = cross_val_score(pipe, X, y, cv=StratifiedKFold(3)).mean()
+        assert search.cv_results_["mean_test_score"][0] == pytest.approx(as_given)
+        assert search.best_score_ >= as_given
+
+
+def test_start_from_estimator_false_samples_the_first_candidate_too(iris: tuple[Any, Any]) -> None:
+    X, y = iris
+    space = {"C": tunelab.Float(1e-3, 1e2, log=True)}
+    runs = {start: TuneSearchCV(LogisticRegression(C=1.0, max_iter=500), space, sampler="random", n_trials=2, cv=3,
+                                random_state=0, start_from_estimator=start).fit(X, y)
+            for start in (True, False)}
+    assert runs[True].cv_results_["params"][0] == {"C": 1.0}
+    assert runs[False].cv_results_["params"][0]["C"] != 1.0
+    assert len(runs[False].cv_results_["params"]) == 2
+
+
+def test_an_estimator_outside_the_space_is_not_a_candidate(iris: tuple[Any, Any]) -> None:
+    X, y = iris  # DecisionTreeClassifier's own max_depth is None, outside Int(1, 4)
+    space = {"max_depth": tunelab.Int(1, 4), "min_samples_leaf": tunelab.Int(1, 10)}
+    search = TuneSearchCV(DecisionTreeClassifier(random_state=0), space, sampler="random", n_trials=4, cv=3,
+                          random_state=0).fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    assert all(1 <= p["max_depth"] <= 4 for p in search.cv_results_["params"])
+
+
+def test_a_grid_search_does_not_repeat_the_estimator_as_given(iris: tuple[Any, Any]) -> None:
+    X, y = iris
+    search = TuneSearchCV(LogisticRegression(C=1.0, max_iter=500), {"C": [0.1, 1.0, 10.0]}, sampler="grid",
+                          cv=3).fit(X, y)
+    assert [p["C"] for p in search.cv_results_["params"]] == [0.1, 1.0, 10.0]
+
+
 class _PruneTheFirstTrial(tunelab.pruners.Pruner):
     def prune(self, study: Any, trial: Any) -> bool:
         return trial.number == 0
@@ -313,6 +355,7 @@ class _CountingClassifier(ClassifierMixin, BaseEstimator):
         ({"pruner": "hyper"}, ValueError, "`pruner` must be"),
         ({"storage": object()}, SearchCVError, "`storage` must be None"),
         ({"track": "yes"}, SearchCVError, "`track` must be True or False, got 'yes'"),
+        ({"start_from_estimator": None}, SearchCVError, "`start_from_estimator` must be True or False, got None"),
         ({"min_lead": -1}, SearchCVError, "`min_lead` must be None or a number of standard errors >= 0"),
         ({"min_lead": "2"}, SearchCVError, "`min_lead` must be None or a number"),
         ({"min_lead": 2, "param_space": {"alpha": [2.0, 3.0]}}, SearchCVError, r"alpha=1.0 is not in"),

@@ -35,7 +35,12 @@ import numpy as np
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection._search import BaseSearchCV  # the estimator contract of *SearchCV
 
-from tunelab._sklearn.baseline import baseline_params, check_min_lead, select_with_min_lead
+from tunelab._sklearn.baseline import (
+    baseline_params,
+    check_min_lead,
+    own_params_in_space,
+    select_with_min_lead,
+)
 from tunelab._sklearn.checks import SearchCVError, check_cv, check_options, check_scoring
 from tunelab._sklearn.nested import NestedCVResult, nested_cv
 from tunelab._sklearn.results import Candidate, Fold, build_cv_results
@@ -83,7 +88,7 @@ class _Setup:
     refit_metric: str
     multimetric: bool
     candidates: list[Candidate] = field(default_factory=list)
-    baseline: dict[str, Any] | None = None  # min_lead: the estimator's own values, as stored
+    baseline: dict[str, Any] | None = None  # the estimator's own values, as stored: the first candidate
     baseline_index: int | None = None
 
 
@@ -141,6 +146,14 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
             estimator's values are a sound default: with 5 folds a real gain is often under two
             standard errors, so a poorly set estimator (an SVC on unscaled features, say) can
             be kept where the top mean would have been better.
+        start_from_estimator: Evaluate the estimator's own values of the searched parameters as
+            the first candidate, then search (any sampler but ``"grid"``, which evaluates its own
+            points; skipped when one of those values lies outside ``param_space``; its trial has
+            the user attribute ``estimator_as_given=True``). You see in
+            ``cv_results_`` whether tuning beat the model as given, ``best_score_`` is at least
+            its score (unless a pruner stopped it), and an adaptive sampler and the pruner start from a sound
+            incumbent: in the benchmark this raised the nested score of pruned searches, as
+            scikit-learn's defaults are often near the best. False samples every candidate.
 
     Attributes:
         cv_results_: GridSearchCV's dict plus ``state`` (COMPLETE, PRUNED, FAIL) per candidate.
@@ -183,6 +196,7 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
         error_score: Any = np.nan,
         verbose: int = 0,
         min_lead: float | None = None,
+        start_from_estimator: bool = True,
     ) -> None:
         self.estimator = estimator
         self.param_space = param_space
@@ -202,6 +216,7 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
         self.error_score = error_score
         self.verbose = verbose
         self.min_lead = min_lead
+        self.start_from_estimator = start_from_estimator
 
     def __sklearn_tags__(self) -> Any:
         from copy import deepcopy
@@ -240,9 +255,13 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
         space = build_space(self.param_space, self.estimator)
         scoring = check_scoring(self.estimator, self.scoring, self.refit)
         check_min_lead(self.min_lead, self.refit)
-        baseline = None if self.min_lead is None else baseline_params(space, self.estimator)
         _, splits = check_cv(self.cv, X, y, groups, is_classifier(self.estimator))
         grid = isinstance(self.sampler, str) and self.sampler.strip().lower() == "grid"
+        baseline: dict[str, Any] | None = None
+        if self.min_lead is not None:
+            baseline = baseline_params(space, self.estimator)
+        elif self.start_from_estimator and not grid:  # a grid evaluates its own points
+            baseline = own_params_in_space(space, self.estimator)
         pruner = get_pruner(self.pruner)
         sampler = get_sampler(self.sampler, seed=self._seed(), space=space.distributions if grid else None,
                               observe_pruned=not isinstance(pruner, NopPruner))
@@ -365,7 +384,7 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
             print(f"[TuneSearchCV] {len(setup.splits)} folds per candidate, "
                   f"{'the whole grid' if grid else f'{limit} candidates'}, sampler {setup.sampler.describe()}")
         if setup.baseline is not None and not grid:  # a grid holds it already (checked in _prepare)
-            study.enqueue_trial(setup.baseline)
+            study.enqueue_trial(setup.baseline, user_attrs={"estimator_as_given": True})
         while limit is None or len(setup.candidates) < limit:
             if deadline is not None and time.monotonic() >= deadline:
                 break

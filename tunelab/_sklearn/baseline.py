@@ -1,17 +1,17 @@
-"""Keep the estimator as given unless a candidate clearly beats it: ``TuneSearchCV(min_lead=...)``.
+"""The estimator as given: the first candidate of a search, and ``TuneSearchCV(min_lead=...)``.
+
+``TuneSearchCV(start_from_estimator=True)`` (the default) evaluates the estimator's own values of
+the searched parameters before sampling any other candidate, when they lie in the space.
 
 Choosing the candidate with the highest mean CV score selects on noise when many candidates are
 about as good as each other: the winner is the one whose folds happened to be kind, and its
 parameters need not generalise better than the ones the user started from. In the TuneSearchCV
 benchmark (``docs/benchmarks_search_cv.md``) a RandomForest's scikit-learn defaults scored as
-high in nested CV as every 36-candidate search, peers included.
-
-The rule: the estimator's own values of the searched parameters are a candidate (the
-*baseline*, the first trial of an adaptive search; a point of the grid with ``sampler="grid"``).
-Another candidate can be chosen only if it leads the baseline on the same folds by more than
-``min_lead`` standard errors of the paired fold difference; among those and the baseline, the
-highest mean CV score wins.
-"""
+high in nested CV as every 36-candidate search, peers included. ``min_lead`` guards against it:
+the estimator's own values (the *baseline*, the first trial of an adaptive search; a point of
+the grid with ``sampler="grid"``) must lie in the space, and another candidate can be chosen
+only if it leads the baseline on the same folds by more than ``min_lead`` standard errors of
+the paired fold difference; among those and the baseline, the highest mean CV score wins."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ import numpy as np
 from tunelab._sklearn.space import SearchSpace
 from tunelab.exceptions import SearchCVError
 
-__all__ = ["baseline_params", "check_min_lead", "select_with_min_lead"]
+__all__ = ["baseline_params", "check_min_lead", "own_params_in_space", "select_with_min_lead"]
 
 
 def check_min_lead(min_lead: Any, refit: Any) -> None:
@@ -80,6 +80,24 @@ def baseline_params(space: SearchSpace, estimator: Any) -> dict[str, Any]:
     """
     own = estimator.get_params(deep=True)
     return {name: _stored_value(space, name, own[name]) for name in space.distributions}
+
+
+def own_params_in_space(space: SearchSpace, estimator: Any) -> dict[str, Any] | None:
+    """The estimator's own values as :func:`baseline_params` stores them, or None if one lies outside.
+
+    Example:
+        >>> from sklearn.tree import DecisionTreeClassifier
+        >>> from tunelab._sklearn.space import build_space
+        >>> tree = DecisionTreeClassifier()  # max_depth=None
+        >>> own_params_in_space(build_space({"max_depth": [3, None]}, tree), tree)
+        {'max_depth': None}
+        >>> own_params_in_space(build_space({"max_depth": [3, 5]}, tree), tree) is None
+        True
+    """
+    try:
+        return baseline_params(space, estimator)
+    except SearchCVError:
+        return None
 
 
 def select_with_min_lead(results: dict[str, Any], metric: str, baseline: int, min_lead: float) -> int:

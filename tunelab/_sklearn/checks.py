@@ -146,3 +146,5 @@ def check_options(search: Any) -> None:
         raise SearchCVError(f"`study_name` must be a non-empty str or None, got {search.study_name!r}.")
     if not isinstance(search.track, bool):
         raise SearchCVError(f"`track` must be True or False, got {search.track!r}.")
+    if not isinstance(search.start_from_estimator, bool):
+        raise SearchCVError(f"`start_from_estimator` must be True or False, got {search.start_from_estimator!r}.")
