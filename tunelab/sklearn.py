@@ -149,9 +149,9 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
         start_from_estimator: Evaluate the estimator's own values of the searched parameters as
             the first candidate, then search (any sampler but ``"grid"``, which evaluates its own
             points; skipped when one of those values lies outside ``param_space``; its trial has
-            the user attribute ``estimator_as_given=True``). You see in
-            ``cv_results_`` whether tuning beat the model as given, ``best_score_`` is at least
-            its score (unless a pruner stopped it), and an adaptive sampler and the pruner start from a sound
+            the user attribute ``estimator_as_given=True``). ``cv_results_`` then shows whether
+            tuning beat the model as given, ``best_score_`` is at least its score (unless a
+            pruner stopped it), and an adaptive sampler and the pruner start from a sound
             incumbent. In the benchmark it raised the nested score of pruned searches on a
             forest and a tree, whose scikit-learn defaults are near the best, and cost nothing
             measurable on an SVC whose defaults are poor. False samples every candidate.
