@@ -500,6 +500,87 @@ def test_parallel_folds_give_the_same_scores(iris: tuple[Any, Any]) -> None:
     np.testing.assert_array_equal(one.cv_results_["mean_test_score"], two.cv_results_["mean_test_score"])
 
 
+class _SlowTree(DecisionTreeClassifier):
+    """A tree whose fit takes a moment and records how many fits ran at once."""
+
+    running: ClassVar[int] = 0
+    most: ClassVar[int] = 0
+    lock: ClassVar[Any] = None
+
+    def fit(self, X: Any, y: Any, **kwargs: Any) -> _SlowTree:
+        import threading
+        import time
+
+        type(self).lock = type(self).lock or threading.Lock()
+        with type(self).lock:
+            type(self).running += 1
+            type(self).most = max(type(self).most, type(self).running)
+        try:
+            time.sleep(0.02)
+            if self.max_depth == 2 and self.min_samples_leaf == 7:
+                raise RuntimeError("this candidate cannot be fitted")
+            return super().fit(X, y, **kwargs)
+        finally:
+            with type(self).lock:
+                type(self).running -= 1
+
+
+def test_with_a_pruner_n_jobs_runs_candidates_at_once(lecture_data: tuple[Any, Any]) -> None:
+    X, y = lecture_data
+    _SlowTree.most = 0
+    space = {"max_depth": tunelab.Int(1, 12), "min_samples_leaf": tunelab.Int(8, 40)}
+    search = TuneSearchCV(_SlowTree(random_state=0), space, n_trials=14, cv=5, pruner="folds", n_jobs=2,
+                          random_state=0).fit(X, y)
+    assert _SlowTree.most == 2
+    res, trials = search.cv_results_, search.study_.trials
+    assert [t.number for t in trials] == list(range(14)) and len(res["params"]) == 14
+    assert res["params"] == [t.params for t in trials]  # listed in trial order
+    assert list(res["state"]) == [t.state.value for t in trials]
+    assert "PRUNED" in set(res["state"])
+    complete = np.asarray(res["state"]) == "COMPLETE"
+    assert search.best_score_ == np.max(np.asarray(res["mean_test_score"])[complete])
+    assert res["state"][search.best_index_] == "COMPLETE"
+
+
+def test_with_a_pruner_n_jobs_keeps_the_given_estimator_first(iris: tuple[Any, Any]) -> None:
+    X, y = iris
+    space = {"max_depth": tunelab.Int(1, 8), "min_samples_leaf": tunelab.Int(1, 20)}
+    search = TuneSearchCV(DecisionTreeClassifier(max_depth=3, random_state=0), space, n_trials=8, cv=3,
+                          pruner="folds", n_jobs=-1, random_state=0, min_lead=0.0).fit(X, y)
+    assert search.cv_results_["params"][0] == {"max_depth": 3, "min_samples_leaf": 1}
+    assert search.study_.trials[0].user_attrs["estimator_as_given"] is True
+    assert len(search.cv_results_["params"]) == 8
+
+
+def test_with_a_pruner_n_jobs_raises_the_first_error_and_records_every_candidate(
+    lecture_data: tuple[Any, Any], tmp_path: Any,
+) -> None:
+    X, y = lecture_data
+    url = f"sqlite:///{tmp_path / 'search.db'}"
+    space = {"max_depth": [3, 2, 4, 5], "min_samples_leaf": [7, 8]}  # the third candidate raises
+    search = TuneSearchCV(_SlowTree(random_state=0), space, sampler="grid", cv=5, pruner="folds", n_jobs=2,
+                          error_score="raise", storage=url, study_name="raises")
+    with pytest.raises(RuntimeError, match="this candidate cannot be fitted"):
+        search.fit(X, y)
+    assert _SlowTree.running == 0  # no worker left behind
+    trials = tunelab.load_study("raises", storage=url).trials
+    states = [t.state.value for t in trials]
+    assert "RUNNING" not in states and len(trials) < 8  # no candidate started after the error
+    failed = [t for t in trials if t.params == {"max_depth": 2, "min_samples_leaf": 7}]
+    assert failed[0].state.value == "FAIL" and "this candidate cannot be fitted" in failed[0].error
+
+
+def test_with_a_pruner_n_jobs_shares_a_database_study(lecture_data: tuple[Any, Any], tmp_path: Any) -> None:
+    X, y = lecture_data
+    url = f"sqlite:///{tmp_path / 'search.db'}"
+    space = {"max_depth": tunelab.Int(1, 12), "min_samples_leaf": tunelab.Int(1, 40)}
+    search = TuneSearchCV(DecisionTreeClassifier(random_state=0), space, n_trials=10, cv=5, pruner="folds",
+                          n_jobs=2, random_state=0, storage=url, study_name="parallel").fit(X, y)
+    stored = tunelab.load_study("parallel", storage=url)
+    assert [t.state.value for t in stored.trials] == list(search.cv_results_["state"])
+    assert stored.best_value == search.best_score_
+
+
 _INAPPLICABLE = {
     # none so far: kept so a failure after a scikit-learn upgrade gets a reason here, not a skip
 }

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 import traceback
 import uuid
@@ -90,6 +91,13 @@ class _Setup:
     candidates: list[Candidate] = field(default_factory=list)
     baseline: dict[str, Any] | None = None  # the estimator's own values, as stored: the first candidate
     baseline_index: int | None = None
+    baseline_trial: int | None = None  # the first trial number that evaluated ``baseline``
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    stop: threading.Event = field(default_factory=threading.Event)  # another worker raised: finish no folds
+
+
+class _Stopped(Exception):
+    """A candidate abandoned between folds: the search was interrupted or another candidate raised."""
 
 
 class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
@@ -119,7 +127,12 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
             mean estimates the full CV mean, so a sampler named ``"auto"``, ``"tpe"`` or ``"gp"``
             learns from pruned candidates at their running mean (``observe_pruned=True``).
         timeout: Seconds after which no new candidate starts.
-        n_jobs: Folds fitted in parallel (joblib) when there is no pruner.
+        n_jobs: Parallel work (int >= 1, -1 for every core, None for 1). Without a pruner, a
+            candidate's folds are fitted in parallel (joblib). With one, folds must run in order,
+            so ``n_jobs`` candidates run at once instead, each in a thread (scikit-learn's compiled
+            fits release the GIL): the sampler then proposes a candidate before the ones still
+            running are scored, so the candidates differ from a run with ``n_jobs=1`` and from
+            one run to the next, even with ``random_state``.
         random_state: Seed of the sampler (int, None or a RandomState).
         storage: None or ``":memory:"`` for a private in-memory study (the default: search
             estimators are cloned and fitted many times, e.g. in nested CV, and should not fill
@@ -336,6 +349,8 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
             cand.folds = list(Parallel(n_jobs=self.n_jobs)(
                 delayed(_fit_fold)(clone(estimator), setup.X, setup.y, split, *args) for split in setup.splits))
         for k, split in enumerate(setup.splits):
+            if setup.stop.is_set():
+                raise _Stopped("stopped before this fold: the search was interrupted or another candidate raised")
             if not parallel:
                 cand.folds[k] = _fit_fold(clone(estimator), setup.X, setup.y, split, *args)
             running = self._running_mean(setup, cand.folds[: k + 1])
@@ -348,10 +363,12 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
 
     def _run_trial(self, study: Study, trial: Trial, setup: _Setup) -> Candidate:
         stored = {name: trial.suggest(name, dist) for name, dist in setup.space.distributions.items()}
-        if setup.baseline_index is None and stored == setup.baseline:
-            setup.baseline_index = len(setup.candidates)
+        if stored == setup.baseline:
+            with setup.lock:
+                if setup.baseline_trial is None or trial.number < setup.baseline_trial:
+                    setup.baseline_trial = trial.number
         params = setup.space.decode(stored)
-        cand = Candidate(params=params, folds=[None] * len(setup.splits))
+        cand = Candidate(params=params, folds=[None] * len(setup.splits), number=trial.number)
         try:
             estimator = clone(self.estimator).set_params(**clone(params, safe=False))
             pruned = self._run_folds(trial, estimator, cand, setup)
@@ -376,24 +393,76 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
         return cand
 
     def _search(self, study: Study, setup: _Setup) -> None:
+        from joblib import effective_n_jobs
+
+        from tunelab.pruners import NopPruner
         from tunelab.samplers import GridSampler
 
         grid = isinstance(setup.sampler, GridSampler)
         limit = None if grid else self.n_trials
         deadline = None if self.timeout is None else time.monotonic() + float(self.timeout)
+        workers = 1 if isinstance(setup.pruner, NopPruner) else max(1, effective_n_jobs(self.n_jobs))
         if self.verbose > 0:
             print(f"[TuneSearchCV] {len(setup.splits)} folds per candidate, "
-                  f"{'the whole grid' if grid else f'{limit} candidates'}, sampler {setup.sampler.describe()}")
+                  f"{'the whole grid' if grid else f'{limit} candidates'}, sampler {setup.sampler.describe()}"
+                  + (f", {workers} candidates at a time" if workers > 1 else ""))
         if setup.baseline is not None and not grid:  # a grid holds it already (checked in _prepare)
             study.enqueue_trial(setup.baseline, user_attrs={"estimator_as_given": True})
-        while limit is None or len(setup.candidates) < limit:
-            if deadline is not None and time.monotonic() >= deadline:
-                break
-            try:
-                trial = study.ask()
-            except GridExhaustedError:
-                break
-            setup.candidates.append(self._run_trial(study, trial, setup))
+        asked = [0]
+
+        def next_trial() -> Trial | None:
+            with setup.lock:
+                if setup.stop.is_set() or (limit is not None and asked[0] >= limit):
+                    return None
+                if deadline is not None and time.monotonic() >= deadline:
+                    return None
+                try:
+                    trial = study.ask()
+                except GridExhaustedError:
+                    return None
+                asked[0] += 1
+                return trial
+
+        if workers == 1:
+            while (trial := next_trial()) is not None:
+                setup.candidates.append(self._run_trial(study, trial, setup))
+        else:
+            self._run_workers(study, setup, next_trial, workers)
+        setup.candidates.sort(key=lambda cand: cand.number)
+        if setup.baseline_trial is not None:
+            setup.baseline_index = next(i for i, cand in enumerate(setup.candidates)
+                                        if cand.number == setup.baseline_trial)
+
+    def _run_workers(self, study: Study, setup: _Setup, next_trial: Any, workers: int) -> None:
+        """Run candidates in ``workers`` threads until ``next_trial`` has none left; re-raise the first error."""
+        errors: list[BaseException] = []
+
+        def work() -> None:
+            while (trial := next_trial()) is not None:
+                try:
+                    cand = self._run_trial(study, trial, setup)
+                except _Stopped:
+                    return
+                except BaseException as err:
+                    errors.append(err)
+                    setup.stop.set()
+                    return
+                with setup.lock:
+                    setup.candidates.append(cand)
+
+        threads = [threading.Thread(target=work, name=f"TuneSearchCV-worker-{k}") for k in range(workers)]
+        for thread in threads:
+            thread.start()
+        try:
+            for thread in threads:
+                thread.join()
+        except BaseException:  # Ctrl-C: running candidates stop at their next fold, recorded as FAIL
+            setup.stop.set()
+            for thread in threads:
+                thread.join()
+            raise
+        if errors:
+            raise errors[0]
 
     # -- results and refit -------------------------------------------------------------------------
     def _check_failures(self, setup: _Setup) -> None:

@@ -34,6 +34,7 @@ class Candidate:
     params: dict[str, Any]
     state: str = "RUNNING"
     folds: list[Fold | None] = field(default_factory=list)
+    number: int = 0  # the study's trial number: candidates are listed in this order
 
 
 def _param_arrays(candidates: list[Candidate]) -> dict[str, Any]:
