@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 import math
 import pickle
+import threading
+import time
 import warnings
 from typing import Any, ClassVar
 
@@ -505,13 +507,9 @@ class _SlowTree(DecisionTreeClassifier):
 
     running: ClassVar[int] = 0
     most: ClassVar[int] = 0
-    lock: ClassVar[Any] = None
+    lock: ClassVar[threading.Lock] = threading.Lock()
 
     def fit(self, X: Any, y: Any, **kwargs: Any) -> _SlowTree:
-        import threading
-        import time
-
-        type(self).lock = type(self).lock or threading.Lock()
         with type(self).lock:
             type(self).running += 1
             type(self).most = max(type(self).most, type(self).running)
@@ -568,6 +566,15 @@ def test_with_a_pruner_n_jobs_raises_the_first_error_and_records_every_candidate
     assert "RUNNING" not in states and len(trials) < 8  # no candidate started after the error
     failed = [t for t in trials if t.params == {"max_depth": 2, "min_samples_leaf": 7}]
     assert failed[0].state.value == "FAIL" and "this candidate cannot be fitted" in failed[0].error
+
+
+def test_with_a_pruner_n_jobs_stops_starting_candidates_at_the_timeout(iris: tuple[Any, Any]) -> None:
+    X, y = iris
+    search = TuneSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": tunelab.Int(1, 10)},
+                          sampler="random", n_trials=10_000, timeout=0.3, cv=3, pruner="folds", n_jobs=2,
+                          random_state=0).fit(X, y)
+    assert 1 <= len(search.cv_results_["params"]) < 10_000
+    assert "RUNNING" not in set(search.cv_results_["state"])
 
 
 def test_with_a_pruner_n_jobs_shares_a_database_study(lecture_data: tuple[Any, Any], tmp_path: Any) -> None:
