@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import os
 import pickle
-import threading
 import time
 import warnings
 from typing import Any, ClassVar
@@ -502,39 +502,57 @@ def test_parallel_folds_give_the_same_scores(iris: tuple[Any, Any]) -> None:
     np.testing.assert_array_equal(one.cv_results_["mean_test_score"], two.cv_results_["mean_test_score"])
 
 
-class _SlowTree(DecisionTreeClassifier):
-    """A tree whose fit takes a moment and records how many fits ran at once."""
+class _LoggedTree(ClassifierMixin, BaseEstimator):
+    """A tree whose fit takes a moment and leaves a file with its process id and start/end times."""
 
-    running: ClassVar[int] = 0
-    most: ClassVar[int] = 0
-    lock: ClassVar[threading.Lock] = threading.Lock()
+    def __init__(self, max_depth: int | None = None, min_samples_leaf: int = 1, log_dir: str | None = None) -> None:
+        self.max_depth = max_depth
+        self.min_samples_leaf = min_samples_leaf
+        self.log_dir = log_dir
 
-    def fit(self, X: Any, y: Any, **kwargs: Any) -> _SlowTree:
-        with type(self).lock:
-            type(self).running += 1
-            type(self).most = max(type(self).most, type(self).running)
-        try:
-            time.sleep(0.02)
-            if self.max_depth == 2 and self.min_samples_leaf == 7:
-                raise RuntimeError("this candidate cannot be fitted")
-            return super().fit(X, y, **kwargs)
-        finally:
-            with type(self).lock:
-                type(self).running -= 1
+    def fit(self, X: Any, y: Any) -> _LoggedTree:
+        import uuid
+        from pathlib import Path
+
+        start = time.time()
+        time.sleep(0.03)
+        if self.max_depth == 2 and self.min_samples_leaf == 7:
+            raise RuntimeError("this candidate cannot be fitted")
+        if self.max_depth == 2 and self.min_samples_leaf == 9:
+            os._exit(3)  # the worker process dies
+        self.tree_ = DecisionTreeClassifier(max_depth=self.max_depth, min_samples_leaf=self.min_samples_leaf,
+                                            random_state=0).fit(X, y)
+        self.classes_ = self.tree_.classes_
+        if self.log_dir is not None:
+            Path(self.log_dir, f"{os.getpid()}-{uuid.uuid4().hex}").write_text(f"{start} {time.time()}")
+        return self
+
+    def predict(self, X: Any) -> Any:
+        return self.tree_.predict(X)
 
 
-def test_with_a_pruner_n_jobs_runs_candidates_at_once(lecture_data: tuple[Any, Any]) -> None:
+def _fits_logged(log_dir: Any) -> list[tuple[str, float, float]]:
+    out = []
+    for path in log_dir.iterdir():
+        begin, end = path.read_text().split()
+        out.append((path.name.split("-")[0], float(begin), float(end)))
+    return out
+
+
+def test_with_a_pruner_n_jobs_runs_candidates_at_once(lecture_data: tuple[Any, Any], tmp_path: Any) -> None:
     X, y = lecture_data
-    _SlowTree.most = 0
     space = {"max_depth": tunelab.Int(1, 12), "min_samples_leaf": tunelab.Int(8, 40)}
-    search = TuneSearchCV(_SlowTree(random_state=0), space, n_trials=14, cv=5, pruner="folds", n_jobs=2,
-                          random_state=0).fit(X, y)
-    assert _SlowTree.most == 2
+    search = TuneSearchCV(_LoggedTree(log_dir=str(tmp_path)), space, n_trials=14, cv=5, pruner="folds",
+                          n_jobs=2, random_state=0).fit(X, y)
+    fits = _fits_logged(tmp_path)
+    assert len({pid for pid, _, _ in fits} - {str(os.getpid())}) == 2  # two worker processes; the refit here
+    assert any(a[0] != b[0] and a[1] < b[2] and b[1] < a[2] for a in fits for b in fits)  # at the same time
     res, trials = search.cv_results_, search.study_.trials
     assert [t.number for t in trials] == list(range(14)) and len(res["params"]) == 14
     assert res["params"] == [t.params for t in trials]  # listed in trial order
     assert list(res["state"]) == [t.state.value for t in trials]
     assert "PRUNED" in set(res["state"])
+    assert len(fits) == sum(np.isfinite(res[f"split{k}_test_score"]).sum() for k in range(5)) + 1
     complete = np.asarray(res["state"]) == "COMPLETE"
     assert search.best_score_ == np.max(np.asarray(res["mean_test_score"])[complete])
     assert res["state"][search.best_index_] == "COMPLETE"
@@ -556,11 +574,10 @@ def test_with_a_pruner_n_jobs_raises_the_first_error_and_records_every_candidate
     X, y = lecture_data
     url = f"sqlite:///{tmp_path / 'search.db'}"
     space = {"max_depth": [3, 2, 4, 5], "min_samples_leaf": [7, 8]}  # the third candidate raises
-    search = TuneSearchCV(_SlowTree(random_state=0), space, sampler="grid", cv=5, pruner="folds", n_jobs=2,
+    search = TuneSearchCV(_LoggedTree(), space, sampler="grid", cv=5, pruner="folds", n_jobs=2,
                           error_score="raise", storage=url, study_name="raises")
     with pytest.raises(RuntimeError, match="this candidate cannot be fitted"):
         search.fit(X, y)
-    assert _SlowTree.running == 0  # no worker left behind
     trials = tunelab.load_study("raises", storage=url).trials
     states = [t.state.value for t in trials]
     assert "RUNNING" not in states and len(trials) < 8  # no candidate started after the error
@@ -575,6 +592,20 @@ def test_with_a_pruner_n_jobs_stops_starting_candidates_at_the_timeout(iris: tup
                           random_state=0).fit(X, y)
     assert 1 <= len(search.cv_results_["params"]) < 10_000
     assert "RUNNING" not in set(search.cv_results_["state"])
+
+
+def test_with_a_pruner_n_jobs_survives_a_crashed_worker(lecture_data: tuple[Any, Any]) -> None:
+    from tunelab._sklearn.pool import fold_pool
+
+    X, y = lecture_data
+    crashing = TuneSearchCV(_LoggedTree(), {"max_depth": [3, 2], "min_samples_leaf": [9]}, sampler="grid", cv=3,
+                            pruner="folds", n_jobs=2)
+    with pytest.raises(Exception, match="terminated|died|crash"):
+        crashing.fit(X, y)
+    fold_pool(2).shutdown()  # also after a shut-down pool, the next search gets a working one
+    search = TuneSearchCV(_LoggedTree(), {"max_depth": [3, 4]}, sampler="grid", cv=3, pruner="folds",
+                          n_jobs=2).fit(X, y)
+    assert list(search.cv_results_["state"]) == ["COMPLETE", "COMPLETE"]
 
 
 def test_with_a_pruner_n_jobs_shares_a_database_study(lecture_data: tuple[Any, Any], tmp_path: Any) -> None:

@@ -94,6 +94,7 @@ class _Setup:
     baseline_trial: int | None = None  # the first trial number that evaluated ``baseline``
     lock: threading.Lock = field(default_factory=threading.Lock)
     stop: threading.Event = field(default_factory=threading.Event)  # another worker raised: finish no folds
+    executor: Any = None  # worker processes that fit the folds of candidates run at once
 
 
 class _Stopped(Exception):
@@ -127,12 +128,12 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
             mean estimates the full CV mean, so a sampler named ``"auto"``, ``"tpe"`` or ``"gp"``
             learns from pruned candidates at their running mean (``observe_pruned=True``).
         timeout: Seconds after which no new candidate starts.
-        n_jobs: Parallel work (int >= 1, -1 for every core, None for 1). Without a pruner, a
-            candidate's folds are fitted in parallel (joblib). With one, folds must run in order,
-            so ``n_jobs`` candidates run at once instead, each in a thread (scikit-learn's compiled
-            fits release the GIL): the sampler then proposes a candidate before the ones still
-            running are scored, so the candidates differ from a run with ``n_jobs=1`` and from
-            one run to the next, even with ``random_state``.
+        n_jobs: Worker processes (int >= 1, -1 for every core, None for 1). Without a pruner,
+            a candidate's folds are fitted in parallel (joblib). With one, folds must run in
+            order, so ``n_jobs`` candidates run at once instead, their folds fitted in a pool of
+            processes (the data is sent with each fold): the sampler then proposes a candidate
+            before the ones still running are scored, so the candidates differ from a run with
+            ``n_jobs=1`` and from one run to the next, even with ``random_state``.
         random_state: Seed of the sampler (int, None or a RandomState).
         storage: None or ``":memory:"`` for a private in-memory study (the default: search
             estimators are cloned and fitted many times, e.g. in nested CV, and should not fill
@@ -351,8 +352,11 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
         for k, split in enumerate(setup.splits):
             if setup.stop.is_set():
                 raise _Stopped("stopped before this fold: the search was interrupted or another candidate raised")
-            if not parallel:
+            if not parallel and setup.executor is None:
                 cand.folds[k] = _fit_fold(clone(estimator), setup.X, setup.y, split, *args)
+            elif not parallel:
+                cand.folds[k] = setup.executor.submit(
+                    _fit_fold, clone(estimator), setup.X, setup.y, split, *args).result()
             running = self._running_mean(setup, cand.folds[: k + 1])
             self._log_fold(trial, k, cand.folds[k], setup)
             if math.isfinite(running):
@@ -434,7 +438,14 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
                                         if cand.number == setup.baseline_trial)
 
     def _run_workers(self, study: Study, setup: _Setup, next_trial: Any, workers: int) -> None:
-        """Run candidates in ``workers`` threads until ``next_trial`` has none left; re-raise the first error."""
+        """Run ``workers`` candidates at once until ``next_trial`` has none left; re-raise the first error.
+
+        Each candidate is driven by a thread of this process (ask, report, prune, tell: the study
+        stays here) and its folds are fitted one after another in a pool of worker processes.
+        """
+        from tunelab._sklearn.pool import fold_pool
+
+        setup.executor = fold_pool(workers)
         errors: list[BaseException] = []
 
         def work() -> None:
