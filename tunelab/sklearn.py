@@ -352,11 +352,8 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
         for k, split in enumerate(setup.splits):
             if setup.stop.is_set():
                 raise _Stopped("stopped before this fold: the search was interrupted or another candidate raised")
-            if not parallel and setup.executor is None:
-                cand.folds[k] = _fit_fold(clone(estimator), setup.X, setup.y, split, *args)
-            elif not parallel:
-                cand.folds[k] = setup.executor.submit(
-                    _fit_fold, clone(estimator), setup.X, setup.y, split, *args).result()
+            if not parallel:
+                cand.folds[k] = self._fit_in_turn(setup, estimator, split, args)
             running = self._running_mean(setup, cand.folds[: k + 1])
             self._log_fold(trial, k, cand.folds[k], setup)
             if math.isfinite(running):
@@ -364,6 +361,14 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
             if not parallel and k < len(setup.splits) - 1 and trial.should_prune():
                 return True
         return False
+
+    @staticmethod
+    def _fit_in_turn(setup: _Setup, estimator: Any, split: tuple[Any, Any], args: tuple[Any, ...]) -> Fold:
+        """One fold of a candidate whose folds run in order: here, or in the pool of candidates run at once."""
+        if setup.executor is None:
+            return _fit_fold(clone(estimator), setup.X, setup.y, split, *args)
+        fold: Fold = setup.executor.submit(_fit_fold, clone(estimator), setup.X, setup.y, split, *args).result()
+        return fold
 
     def _run_trial(self, study: Study, trial: Trial, setup: _Setup) -> Candidate:
         stored = {name: trial.suggest(name, dist) for name, dist in setup.space.distributions.items()}
