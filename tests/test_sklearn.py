@@ -608,6 +608,32 @@ def test_with_a_pruner_n_jobs_survives_a_crashed_worker(lecture_data: tuple[Any,
     assert list(search.cv_results_["state"]) == ["COMPLETE", "COMPLETE"]
 
 
+def test_with_a_pruner_n_jobs_memory_maps_large_data_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import contextlib
+
+    from tunelab._sklearn import pool
+
+    X, y = make_classification(n_samples=2000, n_features=100, random_state=0)  # 1.6 MB: shared
+    handles: list[Any] = []
+    original = pool.shared_data
+
+    @contextlib.contextmanager
+    def spy(X: Any, y: Any) -> Any:
+        with original(X, y) as handle:
+            handles.append(handle)
+            yield handle
+
+    monkeypatch.setattr(pool, "shared_data", spy)
+    never = MedianPruner(n_startup_trials=100)  # a pruner that never prunes: the same folds either way
+    kwargs: dict[str, Any] = {"sampler": "grid", "cv": 3, "pruner": never}
+    one = TuneSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": [2, 4, 6]}, **kwargs).fit(X, y)
+    two = TuneSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": [2, 4, 6]}, n_jobs=2,
+                       **kwargs).fit(X, y)
+    np.testing.assert_array_equal(one.cv_results_["mean_test_score"], two.cv_results_["mean_test_score"])
+    assert len(handles) == 1 and isinstance(handles[0], pool.SharedData)  # only the parallel search shares
+    assert not os.path.exists(handles[0].path)  # removed after the search
+
+
 def test_with_a_pruner_n_jobs_shares_a_database_study(lecture_data: tuple[Any, Any], tmp_path: Any) -> None:
     X, y = lecture_data
     url = f"sqlite:///{tmp_path / 'search.db'}"

@@ -57,8 +57,17 @@ _log = logging.getLogger("tunelab")
 
 def _fit_fold(estimator: Any, X: Any, y: Any, split: tuple[Any, Any], scoring: Any,
               return_train_score: bool, fit_params: dict[str, Any], error_score: Any) -> Fold:
-    """Fit and score one fold with ``cross_validate`` (public API); failures become error folds."""
+    """Fit and score one fold with ``cross_validate`` (public API); failures become error folds.
+
+    ``X`` may be a :class:`~tunelab._sklearn.pool.SharedData` (then ``y`` is ignored): the data a
+    worker process memory-maps instead of receiving it with every fold.
+    """
     from sklearn.model_selection import cross_validate
+
+    from tunelab._sklearn.pool import SharedData
+
+    if isinstance(X, SharedData):
+        X, y = X.load()
 
     start = time.perf_counter()
     try:
@@ -95,6 +104,7 @@ class _Setup:
     lock: threading.Lock = field(default_factory=threading.Lock)
     stop: threading.Event = field(default_factory=threading.Event)  # another worker raised: finish no folds
     executor: Any = None  # worker processes that fit the folds of candidates run at once
+    shared: Any = None  # X, y memory-mapped by those workers (large data only)
 
 
 class _Stopped(Exception):
@@ -131,9 +141,10 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
         n_jobs: Worker processes (int >= 1, -1 for every core, None for 1). Without a pruner,
             a candidate's folds are fitted in parallel (joblib). With one, folds must run in
             order, so ``n_jobs`` candidates run at once instead, their folds fitted in a pool of
-            processes (the data is sent with each fold): the sampler then proposes a candidate
-            before the ones still running are scored, so the candidates differ from a run with
-            ``n_jobs=1`` and from one run to the next, even with ``random_state``.
+            processes (data of 1 MB or more is written once and memory-mapped, not sent with
+            each fold): the sampler then proposes a candidate before the ones still running are
+            scored, so the candidates differ from a run with ``n_jobs=1`` and from one run to
+            the next, even with ``random_state``.
         random_state: Seed of the sampler (int, None or a RandomState).
         storage: None or ``":memory:"`` for a private in-memory study (the default: search
             estimators are cloned and fitted many times, e.g. in nested CV, and should not fill
@@ -367,7 +378,8 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
         """One fold of a candidate whose folds run in order: here, or in the pool of candidates run at once."""
         if setup.executor is None:
             return _fit_fold(clone(estimator), setup.X, setup.y, split, *args)
-        fold: Fold = setup.executor.submit(_fit_fold, clone(estimator), setup.X, setup.y, split, *args).result()
+        X, y = (setup.X, setup.y) if setup.shared is None else (setup.shared, None)
+        fold: Fold = setup.executor.submit(_fit_fold, clone(estimator), X, y, split, *args).result()
         return fold
 
     def _run_trial(self, study: Study, trial: Trial, setup: _Setup) -> Candidate:
@@ -448,9 +460,13 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
         Each candidate is driven by a thread of this process (ask, report, prune, tell: the study
         stays here) and its folds are fitted one after another in a pool of worker processes.
         """
-        from tunelab._sklearn.pool import fold_pool
+        from tunelab._sklearn.pool import fold_pool, shared_data
 
         setup.executor = fold_pool(workers)
+        with shared_data(setup.X, setup.y) as setup.shared:
+            self._run_threads(study, setup, next_trial, workers)
+
+    def _run_threads(self, study: Study, setup: _Setup, next_trial: Any, workers: int) -> None:
         errors: list[BaseException] = []
 
         def work() -> None:
