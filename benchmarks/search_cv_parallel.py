@@ -3,9 +3,10 @@
 The lecture's RandomForest problem (make_classification 1000x10, 80/20 stratified split) and its
 36-point grid, 5-fold stratified CV, each search given ``n_jobs`` workers: GridSearchCV and
 RandomizedSearchCV (folds and candidates in joblib processes), OptunaSearchCV (trials in threads)
-and TuneSearchCV with ``sampler="auto"``, without a pruner (a candidate's folds in joblib
-processes) and with fold pruning (candidates in threads, folds in order), plus TuneSearchCV with
-fold pruning on one worker, the speed-up's reference. Reported per method: wall time, the ratio
+and TuneSearchCV: ``sampler="grid"`` (candidates at once, as GridSearchCV), ``sampler="auto"``
+without a pruner (one candidate's folds at once, so the results match one worker's) and with
+fold pruning (candidates at once, each one's folds in order), plus TuneSearchCV with fold pruning
+on one worker, the speed-up's reference. Reported per method: wall time, the ratio
 of each peer's time to pruned TuneSearchCV's on the same workers, folds fitted, best CV score and
 the held-out accuracy of the refitted model, as mean ± std over seeds, all in one run.
 
@@ -84,12 +85,19 @@ def _tune(seed: int, cv: Any, n_jobs: int, pruner: Any) -> Any:
                         n_jobs=n_jobs, random_state=seed)
 
 
+def _tune_grid(seed: int, cv: Any, n_jobs: int) -> Any:
+    from tunelab.sklearn import TuneSearchCV
+
+    return TuneSearchCV(_forest(seed), GRID, sampler="grid", cv=cv, scoring="accuracy", n_jobs=n_jobs)
+
+
 REFERENCE = "TuneSearchCV auto + fold pruning"
 ONE_WORKER = "TuneSearchCV auto + fold pruning, one worker"
 METHODS: dict[str, Callable[[int, Any, int], Any]] = {
     "GridSearchCV": grid_search,
     "RandomizedSearchCV": random_search,
     "OptunaSearchCV": optuna_search,
+    "TuneSearchCV grid": lambda seed, cv, n_jobs: _tune_grid(seed, cv, n_jobs),
     "TuneSearchCV auto": lambda seed, cv, n_jobs: _tune(seed, cv, n_jobs, None),
     REFERENCE: lambda seed, cv, n_jobs: _tune(seed, cv, n_jobs, "folds"),
     ONE_WORKER: lambda seed, cv, n_jobs: _tune(seed, cv, 1, "folds"),
@@ -144,9 +152,9 @@ def report(runs: dict[str, list[dict[str, float]]], n_jobs: int, seeds: int) -> 
     lines += [
         "",
         "Seed 0 of every multi-worker row includes starting its worker processes (each imports "
-        "scikit-learn, about 2.5 s here); later seeds reuse them. Without a pruner TuneSearchCV "
-        "fits one candidate's folds in parallel (5 folds on 2 workers take 3 rounds), so its folds "
-        "and candidates stay the same as with one worker; with a pruner it runs candidates at once.",
+        "scikit-learn, about 2.5 s here); later seeds reuse them. Without a pruner an adaptive "
+        "TuneSearchCV fits one candidate's folds at once (5 folds on 2 workers take 3 rounds), so "
+        "its candidates stay those of one worker; the grid and a pruned search run candidates at once.",
     ]
     return "\n".join(lines) + "\n"
 

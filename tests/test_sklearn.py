@@ -608,6 +608,23 @@ def test_with_a_pruner_n_jobs_survives_a_crashed_worker(lecture_data: tuple[Any,
     assert list(search.cv_results_["state"]) == ["COMPLETE", "COMPLETE"]
 
 
+@pytest.mark.parametrize("sampler", ["random", "qmc", "tpe"])  # random: candidates at once; others: folds
+def test_without_a_pruner_n_jobs_changes_no_result(
+    lecture_data: tuple[Any, Any], tmp_path: Any, sampler: str,
+) -> None:
+    X, y = lecture_data
+    space = {"max_depth": tunelab.Int(1, 12), "min_samples_leaf": tunelab.Int(1, 40)}
+    kwargs: dict[str, Any] = {"sampler": sampler, "n_trials": 8, "cv": 3, "random_state": 0}
+    one = TuneSearchCV(_LoggedTree(), space, **kwargs).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # joblib worker start-up noise
+        two = TuneSearchCV(_LoggedTree(log_dir=str(tmp_path)), space, n_jobs=2, **kwargs).fit(X, y)
+    assert two.cv_results_["params"] == one.cv_results_["params"]
+    np.testing.assert_array_equal(two.cv_results_["mean_test_score"], one.cv_results_["mean_test_score"])
+    assert two.best_params_ == one.best_params_
+    assert len({pid for pid, _, _ in _fits_logged(tmp_path)} - {str(os.getpid())}) == 2
+
+
 def test_with_a_pruner_n_jobs_memory_maps_large_data_once(monkeypatch: pytest.MonkeyPatch) -> None:
     import contextlib
 

@@ -103,6 +103,7 @@ class _Setup:
     baseline_trial: int | None = None  # the first trial number that evaluated ``baseline``
     lock: threading.Lock = field(default_factory=threading.Lock)
     stop: threading.Event = field(default_factory=threading.Event)  # another worker raised: finish no folds
+    folds_in_parallel: bool = False  # one candidate at a time, its folds fitted at once (joblib)
     executor: Any = None  # worker processes that fit the folds of candidates run at once
     shared: Any = None  # X, y memory-mapped by those workers (large data only)
 
@@ -138,13 +139,15 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
             mean estimates the full CV mean, so a sampler named ``"auto"``, ``"tpe"`` or ``"gp"``
             learns from pruned candidates at their running mean (``observe_pruned=True``).
         timeout: Seconds after which no new candidate starts.
-        n_jobs: Worker processes (int >= 1, -1 for every core, None for 1). Without a pruner,
-            a candidate's folds are fitted in parallel (joblib). With one, folds must run in
-            order, so ``n_jobs`` candidates run at once instead, their folds fitted in a pool of
-            processes (data of 1 MB or more is written once and memory-mapped, not sent with
-            each fold): the sampler then proposes a candidate before the ones still running are
-            scored, so the candidates differ from a run with ``n_jobs=1`` and from one run to
-            the next, even with ``random_state``.
+        n_jobs: Worker processes (int >= 1, -1 for every core, None for 1). Without a pruner
+            the results are those of ``n_jobs=1``: ``"grid"`` and ``"random"`` run ``n_jobs``
+            candidates at once (their proposals ignore the trials so far), any other sampler
+            fits one candidate's folds at once (joblib). With a pruner, folds must run in
+            order, so ``n_jobs`` candidates run at once whatever the sampler: an adaptive one
+            then proposes before the running candidates are scored, and pruning
+            depends on which finish first, so results vary run to run even with
+            ``random_state``. Candidates run at once fit their folds in a pool of processes
+            (data of 1 MB or more is written once and memory-mapped, not sent with each fold).
         random_state: Seed of the sampler (int, None or a RandomState).
         storage: None or ``":memory:"`` for a private in-memory study (the default: search
             estimators are cloned and fitted many times, e.g. in nested CV, and should not fill
@@ -352,9 +355,7 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
     def _run_folds(self, trial: Trial, estimator: Any, cand: Candidate, setup: _Setup) -> bool:
         """Fit the folds of one candidate; True if the pruner stopped it."""
         args = (setup.scoring, self.return_train_score, setup.fit_params, self.error_score)
-        from tunelab.pruners import NopPruner
-
-        parallel = self.n_jobs not in (None, 1) and isinstance(setup.pruner, NopPruner)
+        parallel = setup.folds_in_parallel
         if parallel:
             from joblib import Parallel, delayed
 
@@ -382,8 +383,7 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
         fold: Fold = setup.executor.submit(_fit_fold, clone(estimator), X, y, split, *args).result()
         return fold
 
-    def _run_trial(self, study: Study, trial: Trial, setup: _Setup) -> Candidate:
-        stored = {name: trial.suggest(name, dist) for name, dist in setup.space.distributions.items()}
+    def _run_trial(self, study: Study, trial: Trial, stored: dict[str, Any], setup: _Setup) -> Candidate:
         if stored == setup.baseline:
             with setup.lock:
                 if setup.baseline_trial is None or trial.number < setup.baseline_trial:
@@ -417,12 +417,20 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
         from joblib import effective_n_jobs
 
         from tunelab.pruners import NopPruner
-        from tunelab.samplers import GridSampler
+        from tunelab.samplers import GridSampler, RandomSampler
 
         grid = isinstance(setup.sampler, GridSampler)
         limit = None if grid else self.n_trials
         deadline = None if self.timeout is None else time.monotonic() + float(self.timeout)
-        workers = 1 if isinstance(setup.pruner, NopPruner) else max(1, effective_n_jobs(self.n_jobs))
+        n_jobs = max(1, effective_n_jobs(self.n_jobs))
+        # Candidates run at once when that changes nothing (the sampler ignores the trials so far,
+        # and nothing is pruned), or when a pruner forces folds in order; any other sampler
+        # without a pruner fits one candidate's folds at once instead, so n_jobs changes no result.
+        # (QMCSampler is not history-free: it learns its joint space from the first finished trial.)
+        history_free = isinstance(setup.sampler, (GridSampler, RandomSampler))
+        pruned = not isinstance(setup.pruner, NopPruner)
+        workers = n_jobs if pruned or history_free else 1
+        setup.folds_in_parallel = n_jobs > 1 and workers == 1
         if self.verbose > 0:
             print(f"[TuneSearchCV] {len(setup.splits)} folds per candidate, "
                   f"{'the whole grid' if grid else f'{limit} candidates'}, sampler {setup.sampler.describe()}"
@@ -431,7 +439,8 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
             study.enqueue_trial(setup.baseline, user_attrs={"estimator_as_given": True})
         asked = [0]
 
-        def next_trial() -> Trial | None:
+        def next_trial() -> tuple[Trial, dict[str, Any]] | None:
+            """The next candidate and its stored values, drawn in trial order even across threads."""
             with setup.lock:
                 if setup.stop.is_set() or (limit is not None and asked[0] >= limit):
                     return None
@@ -442,11 +451,11 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
                 except GridExhaustedError:
                     return None
                 asked[0] += 1
-                return trial
+                return trial, {name: trial.suggest(name, dist) for name, dist in setup.space.distributions.items()}
 
         if workers == 1:
-            while (trial := next_trial()) is not None:
-                setup.candidates.append(self._run_trial(study, trial, setup))
+            while (proposal := next_trial()) is not None:
+                setup.candidates.append(self._run_trial(study, proposal[0], proposal[1], setup))
         else:
             self._run_workers(study, setup, next_trial, workers)
         setup.candidates.sort(key=lambda cand: cand.number)
@@ -457,7 +466,7 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
     def _run_workers(self, study: Study, setup: _Setup, next_trial: Any, workers: int) -> None:
         """Run ``workers`` candidates at once until ``next_trial`` has none left; re-raise the first error.
 
-        Each candidate is driven by a thread of this process (ask, report, prune, tell: the study
+        Each candidate is driven by a thread of this process (report, prune, tell: the study
         stays here) and its folds are fitted one after another in a pool of worker processes.
         """
         from tunelab._sklearn.pool import fold_pool, shared_data
@@ -470,9 +479,9 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
         errors: list[BaseException] = []
 
         def work() -> None:
-            while (trial := next_trial()) is not None:
+            while (proposal := next_trial()) is not None:
                 try:
-                    cand = self._run_trial(study, trial, setup)
+                    cand = self._run_trial(study, proposal[0], proposal[1], setup)
                 except _Stopped:
                     return
                 except BaseException as err:
