@@ -151,8 +151,9 @@ def report(runs: dict[str, list[dict[str, float]]], n_jobs: int, seeds: int) -> 
                      f"{_fmt([r['test'] for r in rs], 4)} |")
     lines += [
         "",
-        "Seed 0 of every multi-worker row includes starting its worker processes (each imports "
-        "scikit-learn, about 2.5 s here); later seeds reuse them. Without a pruner an adaptive "
+        "The first multi-worker search of each library (seed 0) includes starting its worker "
+        "processes (each imports scikit-learn, about 2.5 s here); later searches reuse them. "
+        "Without a pruner an adaptive "
         "TuneSearchCV fits one candidate's folds at once (5 folds on 2 workers take 3 rounds), so "
         "its candidates stay those of one worker; the grid and a pruned search run candidates at once.",
     ]
