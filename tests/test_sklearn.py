@@ -476,6 +476,21 @@ def test_tracked_search_records_pruned_and_failed_candidates(iris: tuple[Any, An
     assert np.isnan(runs[1].history()["fold/test_score"].values).all()
 
 
+def test_tracked_search_with_candidates_at_once_logs_each_run_its_own_folds(
+    iris: tuple[Any, Any], home: Any,
+) -> None:
+    X, y = iris
+    search = TuneSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": [1, 2, 3, 4]}, sampler="grid", cv=3,
+                          n_jobs=2, storage=":memory:", track=True).fit(X, y)
+    runs = {r.trial_number: r for r in tunelab.runs(search.study_.name, storage=search.study_.storage)}
+    for number in range(4):
+        logged = runs[number].history()["fold/test_score"]
+        assert logged.steps.tolist() == [0, 1, 2]
+        np.testing.assert_allclose(logged.values, [search.cv_results_[f"split{k}_test_score"][number]
+                                                   for k in range(3)])
+        assert runs[number].config == {"max_depth": number + 1}
+
+
 def test_untracked_search_with_no_storage_stays_in_memory(iris: tuple[Any, Any], home: Any) -> None:
     X, y = iris
     search = TuneSearchCV(DecisionTreeClassifier(random_state=0), {"max_depth": [1, 2]}, sampler="grid",
