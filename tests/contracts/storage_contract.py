@@ -346,13 +346,13 @@ class StorageContract(TrackingContract):
 
     # -- heartbeats and stale trials -------------------------------------------------------------------
     def test_stale_by_heartbeat(self, storage: Storage) -> None:
-        storage.grace_period = 0.3
+        storage.grace_period = 1.5  # well above a slow round trip on a loaded CI machine (0.3 s was not)
         sid = storage.create_study("hb", "minimize")
         old, _ = storage.create_trial(sid)
         beating, _ = storage.create_trial(sid)
         done = self.finished(storage, sid, 1.0)
         assert storage.stale_trial_ids(sid) == []
-        time.sleep(0.4)
+        time.sleep(1.6)
         storage.heartbeat([beating, done])
         assert storage.stale_trial_ids(sid) == [old]
         failed = storage.fail_stale_trials(sid)
