@@ -29,6 +29,7 @@ import time
 import traceback
 import uuid
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,7 +101,7 @@ class _Setup:
     candidates: list[Candidate] = field(default_factory=list)
     baseline: dict[str, Any] | None = None  # the estimator's own values, as stored: the first candidate
     baseline_index: int | None = None
-    baseline_trial: int | None = None  # the first trial number that evaluated ``baseline``
+    baseline_trial: int | None = None  # the first trial that drew ``baseline`` (trials are drawn in order)
     lock: threading.Lock = field(default_factory=threading.Lock)
     stop: threading.Event = field(default_factory=threading.Event)  # another worker raised: finish no folds
     folds_in_parallel: bool = False  # one candidate at a time, its folds fitted at once (joblib)
@@ -384,10 +385,6 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
         return fold
 
     def _run_trial(self, study: Study, trial: Trial, stored: dict[str, Any], setup: _Setup) -> Candidate:
-        if stored == setup.baseline:
-            with setup.lock:
-                if setup.baseline_trial is None or trial.number < setup.baseline_trial:
-                    setup.baseline_trial = trial.number
         params = setup.space.decode(stored)
         cand = Candidate(params=params, folds=[None] * len(setup.splits), number=trial.number)
         try:
@@ -451,7 +448,10 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
                 except GridExhaustedError:
                     return None
                 asked[0] += 1
-                return trial, {name: trial.suggest(name, dist) for name, dist in setup.space.distributions.items()}
+                stored = {name: trial.suggest(name, dist) for name, dist in setup.space.distributions.items()}
+                if setup.baseline_trial is None and stored == setup.baseline:
+                    setup.baseline_trial = trial.number
+                return trial, stored
 
         if workers == 1:
             while (proposal := next_trial()) is not None:
@@ -463,7 +463,7 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
             setup.baseline_index = next(i for i, cand in enumerate(setup.candidates)
                                         if cand.number == setup.baseline_trial)
 
-    def _run_workers(self, study: Study, setup: _Setup, next_trial: Any, workers: int) -> None:
+    def _run_workers(self, study: Study, setup: _Setup, next_trial: Callable[[], tuple[Trial, dict[str, Any]] | None], workers: int) -> None:
         """Run ``workers`` candidates at once until ``next_trial`` has none left; re-raise the first error.
 
         Each candidate is driven by a thread of this process (report, prune, tell: the study
@@ -475,7 +475,7 @@ class TuneSearchCV(BaseSearchCV):  # type: ignore[misc]
         with shared_data(setup.X, setup.y) as setup.shared:
             self._run_threads(study, setup, next_trial, workers)
 
-    def _run_threads(self, study: Study, setup: _Setup, next_trial: Any, workers: int) -> None:
+    def _run_threads(self, study: Study, setup: _Setup, next_trial: Callable[[], tuple[Trial, dict[str, Any]] | None], workers: int) -> None:
         errors: list[BaseException] = []
 
         def work() -> None:
